@@ -1,0 +1,1 @@
+"""kinechain.report."""
