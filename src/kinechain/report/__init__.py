@@ -1,1 +1,5 @@
-"""kinechain.report."""
+"""kinechain.report: the self-contained HTML report."""
+
+from kinechain.report._html import render_report
+
+__all__ = ["render_report"]

@@ -1,0 +1,158 @@
+"""The analysis pipeline: Trial (+ static) → angles → events → strides → metrics.
+
+:func:`analyze` is pure (takes and returns values); :func:`analyze_file` is the thin edge that
+reads files first. The CLI, the web app and the batch runner all call these two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kinechain.errors import EventError, MarkerSetError
+from kinechain.trial import SIDES, Event, Subject, Trial
+
+FloatArray = NDArray[np.float64]
+
+__all__ = ["Analysis", "analyze", "analyze_file"]
+
+#: Variables shown as cycle curves (kinechain names without the side prefix).
+CYCLE_VARIABLES = (
+    "pelvic_tilt",
+    "pelvic_obliquity",
+    "pelvic_rotation",
+    "hip_flexion",
+    "hip_adduction",
+    "hip_internal_rotation",
+    "knee_flexion",
+    "knee_adduction",
+    "knee_internal_rotation",
+    "ankle_dorsiflexion",
+    "ankle_inversion",
+    "ankle_internal_rotation",
+    "foot_progression",
+    "spine_flexion",
+    "spine_lateral_flexion",
+    "spine_rotation",
+    "thorax_tilt",
+)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything ``kinechain analyze`` computes for one walking trial.
+
+    Attributes
+    ----------
+    source, static_source : str
+        Input file names.
+    model : str or None
+        ``"plug_in_gait"``, ``"anatomical"``, ``"precomputed"`` (angles read from a MOT/STO
+        file) or None when no kinematic model could be applied (see ``model_note``).
+    time : (n,) array, s
+        Frame times on the file's clock.
+    angles : dict of str to (n,) arrays, degrees
+    events : tuple of Event
+    cycles : dict side → variable → (n_strides, 101) array, degrees
+        Time-normalised strides (0–100 % of the cycle, foot strike to foot strike).
+    foot_off_pct : dict side → list of float
+        Foot off of each stride, % of the cycle.
+    spatiotemporal, chain, scores : dict
+        JSON-ready tables with units (see the README's output contract).
+    norms : object
+        The normative set used (``kinechain.gait.NormSet``).
+    """
+
+    source: str
+    static_source: str | None
+    model: str | None
+    model_note: str | None
+    subject: Subject
+    time: FloatArray
+    angles: dict[str, FloatArray]
+    events: tuple[Event, ...]
+    cycles: dict[str, dict[str, FloatArray]]
+    foot_off_pct: dict[str, list[float]]
+    spatiotemporal: dict[str, Any]
+    chain: dict[str, Any]
+    scores: dict[str, Any]
+    norms: Any
+    warnings: tuple[str, ...] = ()
+    calibration: dict[str, float] = field(default_factory=dict)
+
+    def metrics(self) -> dict[str, Any]:
+        """The content of metrics.json (JSON-ready, with units)."""
+        from kinechain import __version__
+
+        s = self.subject
+        return {
+            "schema": "kinechain.metrics/1",
+            "kinechain_version": __version__,
+            "source": self.source,
+            "static": self.static_source,
+            "model": self.model,
+            "model_note": self.model_note,
+            "subject": {
+                "name": s.name,
+                "mass_kg": s.mass_kg,
+                "height_m": s.height_m,
+                "leg_length_m": s.leg_length_m,
+            },
+            "norms": {"name": self.norms.name, "citation": self.norms.citation},
+            "warnings": list(self.warnings),
+            "events": [
+                {"side": e.side, "event": e.kind, "time_s": e.time_s, "source": e.source}
+                for e in self.events
+            ],
+            "strides": {side: len(self.foot_off_pct.get(side, [])) for side in SIDES},
+            "spatiotemporal": self.spatiotemporal,
+            "chain": self.chain,
+            "scores": self.scores,
+            "calibration": self.calibration,
+        }
+
+
+def analyze(
+    trial: Trial,
+    static: Trial | None = None,
+    *,
+    norms: str | Any | None = None,
+    mapping: Any | None = None,
+) -> Analysis:
+    """Analyse one walking trial; no file is read or written.
+
+    Parameters
+    ----------
+    trial : Trial
+        The walk (markers, or angles already computed by another tool).
+    static : Trial, optional
+        Static calibration trial for the Plug-in-Gait model.
+    norms : str or NormSet, optional
+        A bundled normative set name, or a loaded NormSet; default
+        :data:`kinechain.gait.DEFAULT_NORMS`.
+    mapping : MarkerMapping, optional
+        A marker-name mapping that forces the anatomical-landmark model.
+
+    Returns
+    -------
+    Analysis
+    """
+    raise NotImplementedError
+
+
+def analyze_file(
+    path: Path | str,
+    *,
+    static: Path | str | None = None,
+    norms: str | None = None,
+    mapping: Path | str | None = None,
+) -> Analysis:
+    """Read ``path`` (and ``static``) and :func:`analyze` it."""
+    raise NotImplementedError
+
+
+_ = (EventError, MarkerSetError)

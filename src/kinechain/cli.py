@@ -1,0 +1,126 @@
+"""The ``kinechain`` command line: a thin front end over the public Python API.
+
+Errors the user can cause (:class:`kinechain.errors.KinechainError`) are printed as one line
+and give exit code 2; anything else is reported as an internal error (exit 3) without a
+traceback unless ``KINECHAIN_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kinechain.errors import KinechainError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="kinechain: calf → ankle → knee → pelvis → lumbar, measured from motion capture.",
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def _fail_line(exc: BaseException) -> str:
+    if isinstance(exc, KinechainError):
+        return str(exc)
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"internal error ({type(exc).__name__}): {text} — please report it"
+
+
+@app.command()
+def analyze(
+    walks: Annotated[list[Path], typer.Argument(help="Walking trial(s): .c3d, .trc, .mot or .sto")],
+    static: Annotated[
+        Path | None, typer.Option("--static", "-s", help="Static calibration trial (.c3d)")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder")] = Path("results"),
+    norms: Annotated[
+        str | None,
+        typer.Option(help="Normative set: a bundled name (see `kinechain norms`) or a CSV"),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="JSON marker-name mapping for the anatomical model")
+    ] = None,
+    report: Annotated[bool, typer.Option(help="Write report.html")] = True,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output folder")] = False,
+) -> None:
+    """Analyse walking trials: angles, events, kinetic-chain metrics and a report.
+
+    One trial writes its files into OUT; several trials write OUT/<trial name>/ each, and a
+    bad file is reported and skipped without stopping the others.
+    """
+    from kinechain._pipeline import analyze_file
+    from kinechain.io._results import write_results
+
+    many = len(walks) > 1
+    failures: list[tuple[Path, str]] = []
+    done: list[tuple[Path, Path]] = []
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not many,
+    ) as progress:
+        task = progress.add_task("analysing", total=len(walks))
+        for walk in walks:
+            target = out_dir / walk.stem if many else out_dir
+            progress.update(task, description=f"analysing {walk.name}")
+            try:
+                result = analyze_file(walk, static=static, norms=norms, mapping=mapping)
+                write_results(result, target, report=report, overwrite=overwrite)
+                done.append((walk, target))
+            except Exception as exc:  # one bad file never stops a batch
+                if os.environ.get("KINECHAIN_DEBUG") == "1":
+                    raise
+                failures.append((walk, _fail_line(exc)))
+            progress.advance(task)
+    for walk, target in done:
+        out.print(f"{walk.name}: results in {target}")
+    for walk, line in failures:
+        err.print(f"error: {line}" if walk.name in line else f"error: {walk}: {line}")
+    if failures:
+        raise typer.Exit(code=2 if not done else 1)
+
+
+@app.command("norms")
+def list_norms() -> None:
+    """List the bundled normative data sets."""
+    from kinechain.gait import available_norms, load_norms
+
+    table = Table("name", "variables", "citation")
+    for name in available_norms():
+        ns = load_norms(name)
+        table.add_row(name, str(len(ns.variables)), ns.citation)
+    out.print(table)
+
+
+@app.command()
+def version() -> None:
+    """Print the kinechain version."""
+    from kinechain import __version__
+
+    out.print(__version__)
+
+
+def main() -> None:
+    """Entry point of the ``kinechain`` script."""
+    try:
+        app()
+    except KinechainError as exc:  # raised outside a command body
+        err.print(f"error: {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
