@@ -31,7 +31,11 @@ lint: install
 test: install lint
 	$(BIN)/python -m pytest -q
 
-bench: install
+.bench/opensim/bin/python:
+	$(PYTHON) -m venv .bench/opensim
+	.bench/opensim/bin/python -m pip install --quiet opensim
+
+bench: install .bench/opensim/bin/python
 	$(BIN)/python benchmarks/bench_analyze.py
 
 clean:
