@@ -21,7 +21,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/kinechain analyze $(SHARED)/c3d/biomechzoo/HC032A03.c3d \
-		--static $(SHARED)/c3d/biomechzoo/HC032A01.c3d --out example-results --overwrite
+		--static $(SHARED)/c3d/biomechzoo/HC032A01.c3d --flat-foot --out example-results --overwrite
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from kinechain.errors import EventError, MarkerSetError
+from kinechain.errors import MarkerSetError
 from kinechain.trial import SIDES, Event, Subject, Trial
 
 FloatArray = NDArray[np.float64]
@@ -116,12 +116,21 @@ class Analysis:
         }
 
 
+def _load_norms(norms: Any) -> Any:
+    from kinechain.gait import DEFAULT_NORMS, NormSet, load_norms
+
+    if isinstance(norms, NormSet):
+        return norms
+    return load_norms(norms or DEFAULT_NORMS)
+
+
 def analyze(
     trial: Trial,
     static: Trial | None = None,
     *,
     norms: str | Any | None = None,
     mapping: Any | None = None,
+    flat_foot: bool = False,
 ) -> Analysis:
     """Analyse one walking trial; no file is read or written.
 
@@ -130,18 +139,83 @@ def analyze(
     trial : Trial
         The walk (markers, or angles already computed by another tool).
     static : Trial, optional
-        Static calibration trial for the Plug-in-Gait model.
+        Static calibration trial for the kinematic model.
     norms : str or NormSet, optional
         A bundled normative set name, or a loaded NormSet; default
         :data:`kinechain.gait.DEFAULT_NORMS`.
     mapping : MarkerMapping, optional
         A marker-name mapping that forces the anatomical-landmark model.
+    flat_foot : bool
+        Plug-in Gait's "foot flat" static calibration option (see
+        :func:`kinechain.kinematics.compute_angles`).
 
     Returns
     -------
     Analysis
+        When no kinematic model fits the markers, ``model`` is None, ``model_note`` says why,
+        and events and spatiotemporal parameters are still given.
+
+    Raises
+    ------
+    CalibrationError
+        The static trial does not match the walk.
     """
-    raise NotImplementedError
+    from kinechain import gait
+    from kinechain.kinematics import compute_angles
+
+    normset = _load_norms(norms)
+    warnings: list[str] = []
+    model: str | None
+    note: str | None = None
+    calibration: dict[str, float] = {}
+    if trial.angles_deg:
+        angles = {k: np.asarray(v, dtype=np.float64) for k, v in trial.angles_deg.items()}
+        model = "precomputed"
+        if static is not None:
+            warnings.append("the static trial is not used: the file already holds joint angles")
+    else:
+        try:
+            kin = compute_angles(trial, static, mapping=mapping, flat_foot=flat_foot)
+        except MarkerSetError as exc:
+            angles, model, note = {}, None, exc.problem
+        else:
+            angles, model = kin.angles_deg, kin.model
+            warnings.extend(kin.warnings)
+            calibration = kin.calibration
+    events = gait.detect_events(trial, angles=angles or None)
+    if not events:
+        warnings.append("no gait events found: no strides, spatiotemporal or chain measures")
+    time = trial.time
+    cycles = gait.cycle_curves(time, angles, events) if angles else {s: {} for s in SIDES}
+    foot_off = {s: [st.foot_off_pct for st in gait.strides(events, s)] for s in SIDES}
+    for side in SIDES:
+        if events and not foot_off[side]:
+            warnings.append(f"no complete {side} stride (foot strike, foot off, foot strike)")
+    spatio = gait.spatiotemporal(trial, events, normset)
+    chain: dict[str, Any] = {}
+    scores: dict[str, Any] = {}
+    if angles:
+        heel = gait.heel_heights(trial) if trial.markers else None
+        chain = gait.chain_measures(time, angles, events, normset, heel_height=heel).to_dict()
+        scores = gait.gait_profile_score(cycles, normset).to_dict()
+    return Analysis(
+        source=trial.source,
+        static_source=static.source if static is not None else None,
+        model=model,
+        model_note=note,
+        subject=trial.subject,
+        time=time,
+        angles=angles,
+        events=events,
+        cycles=cycles,
+        foot_off_pct=foot_off,
+        spatiotemporal=spatio,
+        chain=chain,
+        scores=scores,
+        norms=normset,
+        warnings=tuple(warnings),
+        calibration=calibration,
+    )
 
 
 def analyze_file(
@@ -150,9 +224,13 @@ def analyze_file(
     static: Path | str | None = None,
     norms: str | None = None,
     mapping: Path | str | None = None,
+    flat_foot: bool = False,
 ) -> Analysis:
-    """Read ``path`` (and ``static``) and :func:`analyze` it."""
-    raise NotImplementedError
+    """Read ``path`` (and ``static``, a norms CSV, a mapping JSON) and :func:`analyze` it."""
+    from kinechain.io import read, read_mapping
 
-
-_ = (EventError, MarkerSetError)
+    trial = read(path)
+    static_trial = read(static) if static is not None else None
+    normset = _load_norms(norms)
+    marker_map = read_mapping(mapping) if mapping is not None else None
+    return analyze(trial, static_trial, norms=normset, mapping=marker_map, flat_foot=flat_foot)

@@ -49,6 +49,13 @@ def analyze(
     mapping: Annotated[
         Path | None, typer.Option(help="JSON marker-name mapping for the anatomical model")
     ] = None,
+    flat_foot: Annotated[
+        bool,
+        typer.Option(
+            "--flat-foot",
+            help="Plug-in Gait 'foot flat' static option: the sole was flat on the floor",
+        ),
+    ] = False,
     report: Annotated[bool, typer.Option(help="Write report.html")] = True,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output folder")] = False,
 ) -> None:
@@ -77,7 +84,9 @@ def analyze(
             target = out_dir / walk.stem if many else out_dir
             progress.update(task, description=f"analysing {walk.name}")
             try:
-                result = analyze_file(walk, static=static, norms=norms, mapping=mapping)
+                result = analyze_file(
+                    walk, static=static, norms=norms, mapping=mapping, flat_foot=flat_foot
+                )
                 write_results(result, target, report=report, overwrite=overwrite)
                 done.append((walk, target))
             except Exception as exc:  # one bad file never stops a batch

@@ -21,7 +21,7 @@ import pytest
 
 from kinechain.errors import MarkerSetError
 from kinechain.kinematics._anatomical import AnatomicalResult, compute_anatomical
-from kinechain.kinematics._markersets import MarkerMapping, detect_markerset
+from kinechain.kinematics._markersets import MarkerMapping, detect_markerset, mapping_from_dict
 from kinechain.trial import Subject, Trial
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -379,3 +379,18 @@ def test_bell_regression_is_available(hc032_walk: Trial, hc032_result: Anatomica
         bell.angles_deg["left_knee_flexion"], hc032_result.angles_deg["left_knee_flexion"]
     )
     assert r[0, 1] > 0.999
+
+
+def test_custom_mapping_bound_to_the_walk_still_finds_static_landmarks(
+    hc032_walk: Trial, hc032_static: Trial
+) -> None:
+    pig = detect_markerset(hc032_walk).mapping
+    assert pig is not None
+    spec = {"markers": {**pig.markers, "left_medial_malleolus": "LMMA"}}
+    custom = mapping_from_dict(spec, source="lab.json")
+    match = detect_markerset(hc032_walk, custom)
+    assert match.name == "custom" and match.mapping is not None
+    assert match.mapping.label("left_medial_malleolus") is None  # not in the walk
+    res = compute_anatomical(hc032_walk, match.mapping, hc032_static)
+    assert "static trial" in res.methods["left_medial_malleolus"]
+    assert res.methods["left_ankle"] == "midpoint of the malleoli"

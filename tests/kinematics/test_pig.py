@@ -1,8 +1,8 @@
 """Plug-in Gait (CGM1) model against Vicon's own Plug-in Gait output.
 
 The model runs on raw-marker copies of the shared Vicon files (no model output, no
-Vicon-computed subject value) and is compared with the angles Vicon stored in the original
-files. ``_load`` is a small private ezc3d reader used until ``kinechain.io.read_c3d`` exists.
+Vicon-computed subject value; ``tests/conftest.py``) and is compared with the angles Vicon
+stored in the original files, which ``read_c3d`` keeps in ``meta["model_outputs"]``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from kinechain.errors import CalibrationError, MarkerSetError
+from kinechain.io import read_c3d
 from kinechain.kinematics._pig import PigResult, compute_pig
-from kinechain.trial import Subject, Trial
+from kinechain.trial import Trial
 
 FloatArray = np.ndarray
 
@@ -30,65 +31,21 @@ def shared(*parts: str) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------- loading
-
-
-def _points(path: Path) -> tuple[dict[str, FloatArray], dict[str, object], float]:
-    import ezc3d
-
-    c = ezc3d.c3d(str(path))
-    params = c["parameters"]
-    labels = list(params["POINT"]["LABELS"]["value"])
-    if "LABELS2" in params["POINT"]:
-        labels += list(params["POINT"]["LABELS2"]["value"])
-    xyz = c["data"]["points"][:3]
-    residual = c["data"]["meta_points"]["residuals"][0]
-    out: dict[str, FloatArray] = {}
-    for i, label in enumerate(labels[: xyz.shape[1]]):
-        p = xyz[:, i, :].T.astype(np.float64)
-        p[(residual[i] < 0) | np.all(p == 0, axis=1)] = np.nan
-        out[label] = p
-    processing = {
-        k: float(np.ravel(v["value"])[0])
-        for k, v in params.get("PROCESSING", {}).items()
-        if not k.startswith("__") and np.size(v["value"])
+def _vicon_outputs(*parts: str) -> tuple[dict[str, FloatArray], dict[str, float]]:
+    """Vicon's Plug-in Gait angles and its PROCESSING values of an original file."""
+    original = read_c3d(shared("c3d", *parts))
+    outputs = original.meta["model_outputs"]
+    assert isinstance(outputs, dict)
+    angles = {
+        k: np.asarray(v, dtype=np.float64) for k, v in outputs.items() if k.endswith("Angles")
     }
-    return out, processing, float(params["POINT"]["RATE"]["value"][0])
-
-
-def _load(path: Path) -> Trial:
-    """Markers in metres (vertical +Z for these files) and the measured subject values."""
-    points, proc, rate = _points(path)
-
-    def mm(key: str) -> float | None:
-        return proc[key] / 1000.0 if key in proc else None
-
-    def per_side(name: str) -> dict[str, float]:
-        return {
-            side: proc[f"{p}{name}"] / 1000.0
-            for side, p in (("left", "L"), ("right", "R"))
-            if f"{p}{name}" in proc
-        }
-
-    subject = Subject(
-        mass_kg=proc.get("Bodymass"),
-        height_m=mm("Height"),
-        leg_length_m=per_side("LegLength"),
-        knee_width_m=per_side("KneeWidth"),
-        ankle_width_m=per_side("AnkleWidth"),
-        inter_asis_m=mm("InterAsisDistance"),
-        marker_diameter_m=mm("MarkerDiameter"),
-    )
-    n = next(iter(points.values())).shape[0]
-    markers = {k: v / 1000.0 for k, v in points.items()}
-    return Trial(
-        source=str(path),
-        point_rate=rate,
-        first_frame=1,
-        n_frames=n,
-        markers=markers,
-        subject=subject,
-    )
+    params = original.meta["c3d_parameters"]
+    assert isinstance(params, dict)
+    processing = {
+        name.upper(): float(np.ravel(getattr(param, "value", [np.nan]))[0])
+        for name, param in params.get("PROCESSING", {}).items()
+    }
+    return angles, processing
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -99,12 +56,12 @@ PYCGM = ("pycgm", "Movement_trial.c3d")
 
 @pytest.fixture(scope="module")
 def hc032(hc032_walk_raw: Path, hc032_static_raw: Path) -> tuple[Trial, Trial]:
-    return _load(hc032_walk_raw), _load(hc032_static_raw)
+    return read_c3d(hc032_walk_raw), read_c3d(hc032_static_raw)
 
 
 @pytest.fixture(scope="module")
 def pycgm(pycgm_walk_raw: Path, pycgm_static_raw: Path) -> tuple[Trial, Trial]:
-    return _load(pycgm_walk_raw), _load(pycgm_static_raw)
+    return read_c3d(pycgm_walk_raw), read_c3d(pycgm_static_raw)
 
 
 # The HC032 lab calibrated its static trial with Plug-in Gait's "foot flat" option (and
@@ -122,13 +79,9 @@ def results(hc032: tuple[Trial, Trial], pycgm: tuple[Trial, Trial]) -> dict[str,
 
 
 @pytest.fixture(scope="module")
-def vicon() -> dict[str, tuple[dict[str, FloatArray], dict[str, object]]]:
+def vicon() -> dict[str, tuple[dict[str, FloatArray], dict[str, float]]]:
     """Vicon's own Plug-in Gait angles and PROCESSING values (reference only)."""
-    out = {}
-    for key, parts in (("hc032", HC032), ("pycgm", PYCGM)):
-        points, proc, _ = _points(shared("c3d", *parts))
-        out[key] = ({k: v for k, v in points.items() if k.endswith("Angles")}, proc)
-    return out
+    return {"hc032": _vicon_outputs(*HC032), "pycgm": _vicon_outputs(*PYCGM)}
 
 
 # --------------------------------------------------------------------------- accuracy
@@ -169,7 +122,7 @@ def _rmse(ours: FloatArray, ref: FloatArray) -> tuple[float, int]:
 @pytest.mark.parametrize(("label", "component", "name", "limit"), ANGLES)
 def test_angle_matches_vicon_plug_in_gait(
     results: dict[str, PigResult],
-    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, object]]],
+    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, float]]],
     dataset: str,
     side: str,
     label: str,
@@ -186,7 +139,7 @@ def test_angle_matches_vicon_plug_in_gait(
 
 def test_foot_tilt_matches_vicon_foot_progress_x(
     results: dict[str, PigResult],
-    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, object]]],
+    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, float]]],
 ) -> None:
     # PiG's FootProgressAngles X is the foot's tilt with its -90 deg axis offset left in.
     for dataset in ("hc032", "pycgm"):
@@ -198,7 +151,7 @@ def test_foot_tilt_matches_vicon_foot_progress_x(
 
 def test_pycgm_sample_is_reproduced_to_the_hundredth_of_a_degree(
     results: dict[str, PigResult],
-    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, object]]],
+    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, float]]],
 ) -> None:
     """No ambiguity in that file's processing: every angle equals Vicon's."""
     worst = 0.0
@@ -213,7 +166,7 @@ def test_pycgm_sample_is_reproduced_to_the_hundredth_of_a_degree(
 
 def test_calibration_agrees_with_vicon_static_values(
     results: dict[str, PigResult],
-    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, object]]],
+    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, float]]],
 ) -> None:
     """Our static calibration against the values Vicon's static pipeline wrote (diagnostic)."""
     pairs = {
@@ -227,7 +180,7 @@ def test_calibration_agrees_with_vicon_static_values(
         proc = vicon[dataset][1]
         for side, p in (("left", "L"), ("right", "R")):
             for ours, (theirs, tol) in pairs.items():
-                expected = np.degrees(float(proc[p + theirs]))  # type: ignore[arg-type]
+                expected = np.degrees(proc[(p + theirs).upper()])
                 assert cal[f"{side}_{ours}"] == pytest.approx(expected, abs=tol), (
                     dataset,
                     side,
@@ -242,7 +195,7 @@ def test_calibration_agrees_with_vicon_static_values(
 def test_without_the_labs_foot_flat_option_the_ankle_is_off_by_the_foot_offset(
     hc032: tuple[Trial, Trial],
     results: dict[str, PigResult],
-    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, object]]],
+    vicon: dict[str, tuple[dict[str, FloatArray], dict[str, float]]],
 ) -> None:
     """The static plantarflexion offset decides the whole ankle curve's level (docs)."""
     plain = compute_pig(*hc032, flat_foot=False)
@@ -358,10 +311,20 @@ def test_without_static_trial_offsets_are_zero_and_a_warning_says_so(
     )
 
 
+def _rotated(trial: Trial, rot: FloatArray) -> Trial:
+    """The same trial in a lab turned by ``rot`` (markers, vertical and walking)."""
+    return dataclasses.replace(
+        trial,
+        markers={k: v @ rot.T for k, v in trial.markers.items()},
+        vertical=rot @ trial.vertical,
+        walking=None if trial.walking is None else rot @ trial.walking,
+    )
+
+
 def _turned(trial: Trial, quarter_turns: int) -> Trial:
     c, s = np.round(np.cos(quarter_turns * np.pi / 2)), np.round(np.sin(quarter_turns * np.pi / 2))
     rot = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-    return dataclasses.replace(trial, markers={k: v @ rot.T for k, v in trial.markers.items()})
+    return _rotated(trial, rot)
 
 
 @pytest.mark.parametrize("quarter_turns", [1, 2, 3])
@@ -374,6 +337,19 @@ def test_any_walking_direction_gives_the_same_angles(
     )
     for name, values in results["hc032"].angles_deg.items():
         np.testing.assert_allclose(turned.angles_deg[name], values, atol=1e-7, err_msg=name)
+
+
+def test_a_lab_with_y_up_gives_the_same_angles(
+    hc032: tuple[Trial, Trial], results: dict[str, PigResult]
+) -> None:
+    # turn the lab -90 deg about X: up becomes +Y (as in BTS files)
+    rot = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
+
+    walk, static = hc032
+    r = compute_pig(_rotated(walk, rot), _rotated(static, rot), flat_foot=True)
+    np.testing.assert_allclose(r.progression[:, 2], [0.0, 1.0, 0.0])
+    for name, values in results["hc032"].angles_deg.items():
+        np.testing.assert_allclose(r.angles_deg[name], values, atol=1e-7, err_msg=name)
 
 
 def test_progression_comes_from_trial_walking_when_set(hc032: tuple[Trial, Trial]) -> None:
@@ -396,7 +372,7 @@ def test_standing_still_uses_the_pelvis_orientation(pycgm: tuple[Trial, Trial]) 
     r = compute_pig(static, static)
     np.testing.assert_allclose(r.progression[:, 0], [1.0, 0.0, 0.0], atol=1e-12)
     assert any("pelvis orientation" in w for w in r.warnings)
-    points, _, _ = _points(shared("c3d", "pycgm", "Static_trial.c3d"))
+    points, _ = _vicon_outputs("pycgm", "Static_trial.c3d")
     for label, names in (
         ("PelvisAngles", ("pelvic_tilt", "pelvic_obliquity", "pelvic_rotation")),
         ("ThoraxAngles", ("thorax_tilt", "thorax_obliquity", "thorax_rotation")),

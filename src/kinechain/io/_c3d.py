@@ -160,12 +160,12 @@ def trial_from_raw(raw: RawC3D, *, zero_force_plates: bool = True) -> Trial:
     outputs = _output_names(raw)
     n_frames = raw.n_frames
     labels = raw.point_labels
-    # (n_points, n_frames, 3): one contiguous block, each marker a contiguous view
-    pts = np.ascontiguousarray(raw.points.transpose(1, 0, 2))
+    pts = raw.points  # (n_points, n_frames, 3), each point a contiguous block
     is_marker = np.array([lab not in outputs for lab in labels], dtype=bool)
-    mk = pts[is_marker]
+    mk = pts[is_marker] if not is_marker.all() else pts.copy()
     declared, scale = _length_scale(raw, mk)
-    mk = mk * scale
+    if scale != 1.0:
+        mk *= scale
     mk[(mk == 0.0).all(axis=-1)] = np.nan
     marker_names = [lab for lab, m in zip(labels, is_marker, strict=True) if m]
     if mk.shape[0]:
@@ -183,9 +183,11 @@ def trial_from_raw(raw: RawC3D, *, zero_force_plates: bool = True) -> Trial:
     an_units = param_strings(raw.params, "ANALOG", "UNITS")
 
     centroid: FloatArray | None = None
-    if mk.size and np.isfinite(mk).any():
-        valid = np.isfinite(mk)
-        centroid = np.where(valid, mk, 0.0).sum(axis=(0, 1)) / valid.sum(axis=(0, 1))
+    if mk.size:
+        sub = mk[:, :: max(1, n_frames // 64)]
+        valid = np.isfinite(sub)
+        if valid.any():
+            centroid = np.where(valid, sub, 0.0).sum(axis=(0, 1)) / valid.sum(axis=(0, 1))
     plates, fp_info = c3d_force_plates(raw, scale, centroid, zero=zero_force_plates)
 
     grf_up = _grf_direction(plates)
@@ -356,10 +358,10 @@ def _height_m(x: float | None) -> float | None:
 def _subject(raw: RawC3D) -> Subject:
     proc = raw.params.get("PROCESSING", {})
     scalars: dict[str, float] = {}
-    for name, prm in proc.items():
+    for key, prm in proc.items():
         x = _scalar(prm.value)
         if x is not None:
-            scalars[name] = x
+            scalars[prm.name or key] = x
     mass: float | None = None
     height: float | None = None
     per_side: dict[str, dict[str, float]] = {
@@ -392,12 +394,12 @@ def _subject(raw: RawC3D) -> Subject:
     if height is None and "HEIGHT" in subj:
         height = _height_m(_scalar(subj["HEIGHT"].value))
     names = param_strings(raw.params, "SUBJECTS", "NAMES")
-    name = names[0].strip() if names and names[0].strip() else None
-    if name is None:
+    who: str | None = names[0].strip() if names and names[0].strip() else None
+    if who is None:
         alt = param_strings(raw.params, "SUBJECT", "NAME")
-        name = alt[0].strip() if alt and alt[0].strip() else None
+        who = alt[0].strip() if alt and alt[0].strip() else None
     return Subject(
-        name=name,
+        name=who,
         mass_kg=mass,
         height_m=height,
         leg_length_m=per_side["leg_length_m"],

@@ -60,8 +60,8 @@ out = {
     "point_rate": float(hdr["points"]["frame_rate"]),
     "analog_rate": float(hdr["analogs"]["frame_rate"]),
     "params": params,
-    "points": np.ascontiguousarray(pts[:3].transpose(2, 1, 0)),
-    "residuals": np.ascontiguousarray(res[0].T),
+    "points": np.ascontiguousarray(pts[:3].transpose(1, 2, 0)),
+    "residuals": np.ascontiguousarray(res[0]),
     "analogs": np.ascontiguousarray(an[0]),
     "events": [(str(l), float(t)) for l, t in zip(ev["events_label"], ev["events_time"])],
 }
@@ -134,17 +134,17 @@ def read_raw_ezc3d(path: Path, source: str) -> RawC3D:
 def _to_raw(data: dict[str, Any], source: str) -> RawC3D:
     params: dict[str, dict[str, C3DParam]] = {}
     for group, members in data["params"].items():
-        params[group] = {}
+        grp = params.setdefault(group.upper(), {})
         for name, (type_, value) in members.items():
             dims = (len(value),) if isinstance(value, list) else tuple(np.shape(value))
-            params[group][name] = C3DParam(type_, dims, value)
+            grp[name.upper()] = C3DParam(type_, dims, value, name)
     points = np.asarray(data["points"], dtype=np.float64)
     residuals = np.asarray(data["residuals"], dtype=np.float64)
     invalid = ~(residuals >= 0)
     points[invalid] = np.nan
     residuals[invalid] = -1.0
     analogs = np.asarray(data["analogs"], dtype=np.float64)
-    n_frames = points.shape[0]
+    n_frames = points.shape[1]
     point_rate = float(data["point_rate"])
     analog_rate = float(data["analog_rate"])
     spf = analogs.shape[1] // n_frames if n_frames and analogs.shape[0] else 0
@@ -179,7 +179,7 @@ def _to_raw(data: dict[str, Any], source: str) -> RawC3D:
         analog_rate=analog_rate,
         samples_per_frame=spf,
         params=params,
-        point_labels=unique_labels(labels, points.shape[1], "Point"),
+        point_labels=unique_labels(labels, points.shape[0], "Point"),
         points=points,
         residuals=residuals,
         analog_labels=unique_labels(an_labels, analogs.shape[0], "Channel"),

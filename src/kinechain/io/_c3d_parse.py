@@ -55,11 +55,14 @@ class C3DParam:
     Numeric values are arrays shaped like ``dims`` (column-major, as in the file, so that
     ``FORCE_PLATFORM:CORNERS`` is ``(3, 4, n_plates)``); character values are a list of
     strings with trailing blanks removed (one string per column of the character array).
+    Groups and parameters are keyed in upper case (C3D names are case-insensitive);
+    ``name`` keeps the spelling of the file.
     """
 
     type: int
     dims: tuple[int, ...]
     value: ParamValue
+    name: str = ""
 
 
 @dataclass
@@ -68,9 +71,9 @@ class RawC3D:
 
     Attributes
     ----------
-    points : (n_frames, n_points, 3) array
+    points : (n_points, n_frames, 3) array
         Coordinates in POINT:UNITS, NaN where the residual word flags the point invalid.
-    residuals : (n_frames, n_points) array
+    residuals : (n_points, n_frames) array
         Residual (in POINT:UNITS), -1 where invalid.
     analogs : (n_channels, n_frames * samples_per_frame) array
         Analog data with offset and scales applied: ``(raw - OFFSET) * SCALE * GEN_SCALE``.
@@ -222,7 +225,8 @@ def _parse_parameters(rd: _Reader, start: int, n_blocks: int) -> dict[str, dict[
         q = pos + 2 + nlen
         if q + 4 > size:
             rd.need(pos, nlen + 6, "parameter record")
-        name = buf[pos + 2 : q].decode("latin-1").strip().upper()
+        spelled = buf[pos + 2 : q].decode("latin-1").strip()
+        name = spelled.upper()
         step = step_fmt(buf, q)[0]
         if gid < 0:
             groups[-gid] = name
@@ -234,7 +238,7 @@ def _parse_parameters(rd: _Reader, start: int, n_blocks: int) -> dict[str, dict[
                 rd.need(q + 4, ndim, f"parameter {name} dimensions")
             dims = tuple(buf[q + 4 : q + 4 + ndim])
             value = _param_value(rd, q + 4 + ndim, type_, dims, f"parameter {name}")
-            pending.append((gid, name, C3DParam(type_, dims, value)))
+            pending.append((gid, name, C3DParam(type_, dims, value, spelled)))
         seen += 1
         if step == 0 or seen > 100_000:
             break
@@ -464,21 +468,16 @@ def parse_c3d(buf: bytes, source: str) -> RawC3D:
         flat = np.frombuffer(buf, rd.order + "i2", count, offset)
     block = flat.reshape(n_frames, frame_words)
 
-    pts = block[:, : 4 * n_points].reshape(n_frames, n_points, 4)
-    xyz = pts[:, :, :3].astype(np.float64)
+    # (n_points, n_frames, 4) in one copy, so that every point is a contiguous block
+    pts = block[:, : 4 * n_points].reshape(n_frames, n_points, 4).transpose(1, 0, 2)
+    xyz = np.array(pts[:, :, :3], dtype=np.float64, order="C")
     if not is_float:
         xyz *= scale
     resid_word = pts[:, :, 3]
-    if is_float:
-        rw = resid_word.astype(np.float64)
-        invalid = ~(rw >= 0)
-        low = np.where(invalid, 0, rw).astype(np.int64) & 0xFF
-    else:
-        iw = resid_word.astype(np.int64)
-        invalid = iw < 0
-        low = iw & 0xFF
-    residuals = low.astype(np.float64) * abs(scale)
-    residuals[invalid] = -1.0
+    # negative (or NaN) residual word: invalid point; else its low byte x |scale|
+    invalid = ~(resid_word >= 0)
+    low = np.where(invalid, 0, resid_word).astype(np.int32) & 0xFF
+    residuals = np.where(invalid, -1.0, low * abs(scale))
     xyz[invalid] = np.nan
 
     point_labels = unique_labels(param_strings(params, "POINT", "LABELS"), n_points, "Point")

@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kinechain.errors import DataFormatError
-from kinechain.io._c3d_parse import RawC3D, param, param_numbers, param_strings
+from kinechain.io._c3d_parse import ParamValue, RawC3D, param, param_numbers, param_strings
 from kinechain.trial import ForcePlate
 
 __all__ = ["LOADED_N", "c3d_force_plates"]
@@ -294,7 +294,7 @@ def c3d_force_plates(
     return tuple(plates), info
 
 
-def _cal_matrix(cal_v: object, i: int, src: str) -> FloatArray:
+def _cal_matrix(cal_v: ParamValue | None, i: int, src: str) -> FloatArray:
     """The 6x6 calibration matrix of plate ``i`` (stored column by column)."""
     if cal_v is None or isinstance(cal_v, list) or np.size(cal_v) == 0:
         return np.eye(6)

@@ -18,14 +18,16 @@ Vertical (``up``), in order of trust:
 Each estimate is snapped to the nearest signed lab axis when within 20° of it.
 
 Walking direction: the horizontal part of the mean velocity of the pelvis markers (LASI,
-RASI, LPSI, RPSI, SACR and common spellings such as ``r asis``, ``V.Sacral``), or of the
-centroid of all markers when no pelvis marker is found; ``None`` when the mean horizontal
-speed is below 0.15 m/s (standing, squatting, jumping on the spot). Snapped to ±X/±Y when
-within 20°.
+RASI, LPSI, RPSI, SACR and common spellings such as ``r asis``, ``V.Sacral``), or of all
+markers when no pelvis marker is found. Each marker's mean velocity is its displacement
+from its first to its last valid sample divided by the time between; the median over the
+markers is taken (robust to a swapped label). ``None`` when that horizontal speed is below
+0.15 m/s (standing, squatting, jumping on the spot). Snapped to ±X/±Y when within 20°.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -63,6 +65,7 @@ _LOWER = re.compile(r"(hee$|heel|toe|^[lr]?ank$|ankle|^[lr]?mal|malleol|^[lr]?me
 _PELVIS = re.compile(r"^([lr]?asis?|[lr]asis|[lr]?psis?|[lr]psis|sacr(um|al)?|vsacral)$")
 
 
+@functools.lru_cache(maxsize=4096)
 def norm_name(name: str) -> str:
     """Lower-case a marker name and drop everything but letters and digits."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
@@ -118,7 +121,8 @@ def check_length_units(source: str, points_m: FloatArray, declared: str, field: 
     """
     if points_m.shape[0] < 2 or points_m.shape[1] == 0:
         return
-    span = frame_span(points_m)
+    # up to 64 frames spread over the trial are plenty for a median
+    span = frame_span(points_m[:, :: max(1, points_m.shape[1] // 64)])
     diag = np.sqrt((span**2).sum(axis=1))
     diag = diag[np.isfinite(diag)]
     if diag.size == 0:
@@ -279,12 +283,21 @@ def detect_walking(
     if not pelvis:
         pelvis = list(range(points.shape[0]))
         source = "all_markers"
-    vel = np.diff(points[pelvis], axis=1) * rate  # (k, n-1, 3)
-    flat = vel.reshape(-1, 3)
-    ok = np.isfinite(flat).all(axis=1)
-    if ok.sum() < 2:
+    sub = points[pelvis]
+    valid = np.asarray(np.isfinite(sub).all(axis=-1), dtype=bool)  # (k, n)
+    has = valid.any(axis=1)
+    n = sub.shape[1]
+    first = np.argmax(valid, axis=1)
+    last = n - 1 - np.argmax(valid[:, ::-1], axis=1)
+    # markers seen over at least a fifth of a second
+    keep = has & ((last - first) >= max(1, int(0.2 * rate)))
+    if not keep.any():
         return None, "none"
-    v = np.median(flat[ok], axis=0)  # robust to label swaps and spikes
+    k = np.flatnonzero(keep)
+    disp = sub[k, last[k]] - sub[k, first[k]]
+    dt = (last[k] - first[k]) / rate
+    # median over markers: robust to a few swapped labels
+    v = np.median(disp / dt[:, None], axis=0)
     h = v - np.dot(v, up) * up
     speed = float(np.linalg.norm(h))
     if speed < MIN_WALK_SPEED:

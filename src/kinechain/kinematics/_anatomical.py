@@ -832,10 +832,13 @@ def compute_anatomical(
     static_pts = None
     calib_warnings: list[str] = []
     if static is not None:
-        static_map = mapping
+        # a mapping bound to the walk lacks the landmarks only the static has
         if mapping.name in MARKER_SETS:
-            # a built-in mapping bound to the walk lacks the static-only landmarks
             static_map = match_markerset(mapping.name, static.markers)
+        else:
+            static_map = MarkerMapping(
+                mapping.name, mapping.requested or mapping.markers, mapping.model, mapping.source
+            )
         static_pts = _points(static, static_map)
         _calibrate_from_static(
             pts, static_pts, methods, calib_warnings, dict(mapping.bind(trial.markers).markers)

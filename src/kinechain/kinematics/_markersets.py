@@ -328,12 +328,16 @@ class MarkerMapping:
         The model the mapping is meant for (:data:`MODELS`).
     source : str or None
         Where the mapping came from (a JSON file for custom mappings).
+    requested : mapping of str to str or None
+        For a mapping made by :meth:`bind`: the roles and labels asked for before binding
+        (so that a static trial can still find landmarks the walk lacks).
     """
 
     name: str
     markers: Mapping[str, str]
     model: str = "anatomical"
     source: str | None = None
+    requested: Mapping[str, str] | None = None
 
     def label(self, role: str) -> str | None:
         """Label mapped to ``role``, or None."""
@@ -365,7 +369,8 @@ class MarkerMapping:
             for role, lab in self.markers.items()
             if normalize_label(lab) in index
         }
-        return MarkerMapping(self.name, MappingProxyType(found), self.model, self.source)
+        requested = self.requested if self.requested is not None else self.markers
+        return MarkerMapping(self.name, MappingProxyType(found), self.model, self.source, requested)
 
 
 def _label_index(labels: Iterable[str]) -> dict[str, str]:

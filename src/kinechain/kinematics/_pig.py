@@ -4,7 +4,7 @@
 a static standing trial for calibration) into joint angles with Plug-in Gait's names and sign
 conventions, joint centres and segment frames. The model is an independent implementation of
 the published method (Davis et al. 1991; Kadaba et al. 1990; Baker, Leboeuf, Reay & Sangeux
-2017, and Vicon's Plug-in Gait reference guide); see ``docs/kinematics.md`` for the method,
+2018, and Vicon's Plug-in Gait reference guide); see ``docs/kinematics.md`` for the method,
 every sign convention and the validation against Vicon's own output.
 """
 
@@ -134,7 +134,7 @@ def progression_frame(
         direction, how = np.eye(3)[int(np.argmin(np.abs(up)))], "lab axis"
     fwd = _snap_to_lab_axis(direction - (direction @ up) * up, up)
     fwd = normalize(fwd - (fwd @ up) * up)
-    return np.stack([fwd, np.cross(up, fwd), up], axis=-1), how
+    return np.stack([fwd, np.cross(up, fwd), up], axis=-1) + 0.0, how
 
 
 def _cardan_deg(parent: FloatArray, child: FloatArray) -> FloatArray:
@@ -163,7 +163,7 @@ def _angles(pose: Pose, prog: FloatArray) -> dict[str, FloatArray]:
     for side in SIDES:
         s = SIGN[side]
         leg = pose.legs[side]
-        out[f"{side}_pelvic_tilt"] = pel[:, 1]
+        out[f"{side}_pelvic_tilt"] = pel[:, 1].copy()
         out[f"{side}_pelvic_obliquity"] = s * pel[:, 0]
         out[f"{side}_pelvic_rotation"] = -s * pel[:, 2]
         hip = _cardan_deg(pose.pelvis, leg.thigh)
@@ -182,7 +182,7 @@ def _angles(pose: Pose, prog: FloatArray) -> dict[str, FloatArray]:
         out[f"{side}_foot_progression"] = -s * foot[:, 0]
         out[f"{side}_foot_tilt"] = _wrap180(-(foot[:, 1] + 90.0))
         if thorax is not None and spine is not None:
-            out[f"{side}_thorax_tilt"] = thorax[:, 1]
+            out[f"{side}_thorax_tilt"] = thorax[:, 1].copy()
             out[f"{side}_thorax_obliquity"] = s * thorax[:, 0]
             out[f"{side}_thorax_rotation"] = -s * thorax[:, 2]
             out[f"{side}_spine_flexion"] = -spine[:, 1]

@@ -4,7 +4,7 @@ Everything here works on whole trajectories, ``(n, 3)`` marker arrays in metres,
 no loop runs over frames. Segment rotation matrices have the segment's x, y, z axes as
 columns, expressed in the lab frame. The conventions are those of Plug-in Gait (Vicon
 Motion Systems), i.e. of the Conventional Gait Model (Davis et al. 1991; Kadaba et al.
-1990; Baker et al. 2017):
+1990; Baker et al. 2018):
 
 * pelvis, thigh and shank: x anterior, y to the subject's left, z proximal (up);
 * PiG foot: z along the foot from the toe marker backwards, y to the left, x = y × z (up);
@@ -84,7 +84,16 @@ class SideCalibration:
 
 @dataclass(frozen=True)
 class PigCalibration:
-    """Everything the dynamic model needs besides the markers."""
+    """Everything the dynamic model needs besides the markers.
+
+    Attributes
+    ----------
+    inter_asis_m : float
+        Distance between the ASIS, m.
+    marker_radius_m : float
+        Half the marker diameter, m.
+    left, right : SideCalibration
+    """
 
     inter_asis_m: float
     marker_radius_m: float
@@ -92,10 +101,12 @@ class PigCalibration:
     right: SideCalibration
 
     def side(self, side: Side) -> SideCalibration:
+        """The calibration of one leg."""
         return self.left if side == "left" else self.right
 
     @property
     def mean_leg_length_m(self) -> float:
+        """Mean of both leg lengths (the Davis regression uses it), m."""
         return 0.5 * (self.left.leg_length_m + self.right.leg_length_m)
 
     def as_dict(self) -> dict[str, float]:
@@ -208,6 +219,8 @@ class LegPose:
 
 @dataclass(frozen=True)
 class Pose:
+    """Dynamic pose: pelvis (origin mid-ASIS), both legs, thorax (None without markers)."""
+
     pelvis_origin: FloatArray  # mid-ASIS
     pelvis: FloatArray
     legs: dict[Side, LegPose]
