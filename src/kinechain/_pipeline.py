@@ -187,7 +187,9 @@ def analyze(
         warnings.append("no gait events found: no strides, spatiotemporal or chain measures")
     time = trial.time
     cycles = gait.cycle_curves(time, angles, events) if angles else {s: {} for s in SIDES}
-    foot_off = {s: [st.foot_off_pct for st in gait.strides(events, s)] for s in SIDES}
+    foot_off: dict[str, list[float]] = {
+        s: [st.foot_off_pct for st in gait.strides(events, s)] for s in SIDES
+    }
     for side in SIDES:
         if events and not foot_off[side]:
             warnings.append(f"no complete {side} stride (foot strike, foot off, foot strike)")

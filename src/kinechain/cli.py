@@ -24,8 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="kinechain: calf → ankle → knee → pelvis → lumbar, measured from motion capture.",
 )
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def _fail_line(exc: BaseException) -> str:

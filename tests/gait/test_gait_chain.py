@@ -87,11 +87,11 @@ def measures() -> ChainMeasures:
 
 def test_synthetic_values(measures: ChainMeasures) -> None:
     left = measures.sides["left"]
-    assert len(left["peak_dorsiflexion"].per_stride) == 2
-    assert left["peak_dorsiflexion"].mean == pytest.approx(12.0)
-    assert left["peak_dorsiflexion"].sd == pytest.approx(0.0)
-    assert left["peak_dorsiflexion_time"].mean == pytest.approx(30.0)
-    assert left["peak_dorsiflexion_time_stance"].mean == pytest.approx(50.0)
+    assert len(left["peak_stance_dorsiflexion"].per_stride) == 2
+    assert left["peak_stance_dorsiflexion"].mean == pytest.approx(12.0)
+    assert left["peak_stance_dorsiflexion"].sd == pytest.approx(0.0)
+    assert left["peak_stance_dorsiflexion_time"].mean == pytest.approx(30.0)
+    assert left["peak_stance_dorsiflexion_time_stance"].mean == pytest.approx(50.0)
     # Heel 5 mm above foot flat at 42 % of the cycle; DF there 12 sin(0.7 pi).
     assert left["heel_rise_time"].mean == pytest.approx(42.0, abs=0.05)
     assert left["dorsiflexion_at_heel_rise"].mean == pytest.approx(
@@ -106,13 +106,13 @@ def test_synthetic_values(measures: ChainMeasures) -> None:
     assert left["trunk_extension_peak"].mean == pytest.approx(13.0)
     assert left["foot_progression_mean_stance"].mean == pytest.approx(-8.0)
     right = measures.sides["right"]
-    assert len(right["peak_dorsiflexion"].per_stride) == 2
-    assert right["peak_dorsiflexion"].mean == pytest.approx(12.0)
+    assert len(right["peak_stance_dorsiflexion"].per_stride) == 2
+    assert right["peak_stance_dorsiflexion"].mean == pytest.approx(12.0)
 
 
 def test_scalar_norms_and_z(measures: ChainMeasures) -> None:
     left = measures.sides["left"]
-    pk = left["peak_dorsiflexion"]
+    pk = left["peak_stance_dorsiflexion"]
     assert (pk.norm_mean, pk.norm_sd, pk.norm_source) == (
         10.0,
         2.0,
@@ -135,11 +135,11 @@ def test_curve_derived_norms() -> None:
     angles = {f"left_{k}": v for k, v in _synthetic(0.0).items()}
     cm = chain_measures(T, angles, _events(), _norms(False), heel_height={"left": _heel(0.0)})
     left = cm.sides["left"]
-    pk = left["peak_dorsiflexion"]
+    pk = left["peak_stance_dorsiflexion"]
     # Peak of the normative mean curve within 0-60 % (no stance scalar): 10 at 30 %, SD 2.
     assert (pk.norm_mean, pk.norm_sd, pk.norm_source) == pytest.approx((10.0, 2.0, "curve"))
     assert pk.z == pytest.approx(1.0)
-    timing = left["peak_dorsiflexion_time"]
+    timing = left["peak_stance_dorsiflexion_time"]
     assert timing.norm_mean == pytest.approx(30.0) and timing.norm_sd is None
     assert timing.z is None
     knee = left["knee_flexion_min_stance"]
@@ -154,7 +154,7 @@ def test_curve_derived_norms() -> None:
 def test_json_ready(measures: ChainMeasures) -> None:
     d = measures.to_dict()
     assert d["norms"] == "synthetic"
-    entry = d["left"]["peak_dorsiflexion"]
+    entry = d["left"]["peak_stance_dorsiflexion"]
     for key in ("value", "unit", "per_stride", "mean", "sd", "norm_mean", "norm_sd", "z"):
         assert key in entry
     assert entry["unit"] == "deg" and entry["link"] == "ankle"
@@ -175,7 +175,7 @@ def test_hc032_against_vicon_angles(
         m = cm.sides[side]
         # Independent check on the raw samples (1 % resampling may differ by a little).
         df = hc032_angles[f"{side}_ankle_dorsiflexion"][stance]
-        assert m["peak_dorsiflexion"].mean == pytest.approx(df.max(), abs=0.2)
+        assert m["peak_stance_dorsiflexion"].mean == pytest.approx(df.max(), abs=0.2)
         knee = hc032_angles[f"{side}_knee_flexion"][stance]
         assert m["knee_flexion_min_stance"].mean == pytest.approx(knee.min(), abs=0.2)
         # Heel rise inside stance, before foot off.
@@ -185,4 +185,7 @@ def test_hc032_against_vicon_angles(
         assert m["pelvic_tilt_mean"].z is not None and m["pelvic_tilt_mean"].z > 1.0
     # Measured: left peak DF 13.8, right 7.9 deg; right knee -1.2 deg (hyperextension).
     assert cm.sides["right"]["knee_flexion_min_stance"].mean < 0
-    assert cm.sides["left"]["peak_dorsiflexion"].mean > cm.sides["right"]["peak_dorsiflexion"].mean
+    assert (
+        cm.sides["left"]["peak_stance_dorsiflexion"].mean
+        > cm.sides["right"]["peak_stance_dorsiflexion"].mean
+    )

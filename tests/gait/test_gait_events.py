@@ -152,22 +152,31 @@ def test_angles_used_when_markers_lack(
 
 def test_eb015_force_plates_match_header_events(eb015_trial: Trial) -> None:
     # The 1989 c3d.org sample stores RIC 2.72 s, RHS 5.40 s, RTO 7.32 s in its header events.
+    refs = eb015_trial.events
+    assert sorted((e.kind, round(e.time_s, 2)) for e in refs) == [
+        ("foot_off", 7.32),
+        ("foot_strike", 2.72),
+        ("foot_strike", 5.4),
+    ]
     fp = force_plate_events(eb015_trial)
-    strikes = [e.time_s for e in fp if e.side == "right" and e.kind == "foot_strike"]
-    offs = [e.time_s for e in fp if e.side == "right" and e.kind == "foot_off"]
-    assert any(abs(t - 2.72) <= 0.02 for t in strikes), strikes
-    assert any(abs(t - 5.40) <= 0.02 for t in strikes), strikes
-    assert any(abs(t - 7.32) <= 0.02 for t in offs), offs
     assert all(e.side == "right" for e in fp)
+    errors = _errors_ms(fp, refs)
+    # Measured: -2.0, -10.2 and +5.1 ms (50 Hz cameras, 200 Hz plates).
+    assert all(abs(v) <= 20.0 for v in errors.values()), errors
+    # With the file's events, plates and kinematics only add what the file lacks.
+    merged = detect_events(eb015_trial)
+    assert all(r in merged for r in refs)
+    assert {e.side for e in merged} == {"left", "right"}
 
 
 def test_eb015_kinematic_events_plausible(eb015_trial: Trial) -> None:
     # Unnamed foot markers (LFT1-3, RFT1-3): heel and toe told by position. A slow walker
     # (Parkinson's disease project): strides of 2-3 s.
     kin = kinematic_events(eb015_trial)
+    errors = _errors_ms(kin, eb015_trial.events)
+    # Measured: -30.9, -19.3 and -14.5 ms.
+    assert all(abs(v) <= 60.0 for v in errors.values()), errors
     fs = sorted(e.time_s for e in kin if e.side == "right" and e.kind == "foot_strike")
-    assert any(abs(t - 2.72) <= 0.06 for t in fs), fs
-    assert any(abs(t - 5.40) <= 0.06 for t in fs), fs
     stride = np.diff(fs)
     assert np.all((stride > 1.5) & (stride < 3.5)), stride
 

@@ -139,7 +139,7 @@ def test_without_markers_only_temporal(worked: tuple[Trial, tuple[Event, ...]]) 
 
 def test_hc032_plausible(hc032_raw_trial: Trial) -> None:
     events = detect_events(hc032_raw_trial)
-    st = spatiotemporal(hc032_raw_trial, events)
+    st = spatiotemporal(hc032_raw_trial, events, norms="schwartz2008_free")
     ov = st["overall"]
     # One stride per side in this 2.1 s walk of a child (1.58 m, 60 kg).
     assert st["left"]["cadence"]["n"] == 1 and st["right"]["cadence"]["n"] == 1
@@ -152,6 +152,10 @@ def test_hc032_plausible(hc032_raw_trial: Trial) -> None:
     assert 0.05 <= ov["step_width"]["mean"] <= 0.2
     assert 55 <= ov["stance"]["mean"] <= 65
     assert 15 <= ov["double_support"]["mean"] <= 25
+    # With the leg length of the file (0.80 m), speed, cadence and step length are typical of
+    # the free-speed children of Schwartz et al. (2008): measured z -0.5, -0.5, -0.4.
+    for name in ("speed_dimensionless", "cadence_dimensionless", "step_length_dimensionless"):
+        assert abs(ov[name]["z"]) < 1.5, (name, ov[name])
     # Speed from the pelvis and from stride length / stride time agree.
     assert ov["speed"]["mean"] == pytest.approx(
         ov["stride_length"]["mean"] / ov["stride_time"]["mean"], rel=0.05

@@ -359,8 +359,9 @@ def chain_measures(
     Returns
     -------
     ChainMeasures
-        Measures (when computable): ``peak_dorsiflexion`` (deg, stance),
-        ``peak_dorsiflexion_time`` (% cycle), ``peak_dorsiflexion_time_stance`` (% stance),
+        Measures (when computable): ``peak_stance_dorsiflexion`` (deg),
+        ``peak_stance_dorsiflexion_time`` (% cycle),
+        ``peak_stance_dorsiflexion_time_stance`` (% stance),
         ``heel_rise_time`` (% cycle), ``dorsiflexion_at_heel_rise`` (deg),
         ``rearfoot_eversion_peak`` and ``rearfoot_eversion_mean`` (deg, stance),
         ``foot_progression_mean_stance`` (deg), ``knee_flexion_min_stance`` (deg; < 0 is
@@ -396,8 +397,8 @@ def chain_measures(
             peak = _row_stat(df_st, np.nanmax)
             when = _nan_arg(df_st, np.nanargmax)
             norm_peak = _curve_point(ns, "ankle_dorsiflexion", stance_w, "max")
-            out["peak_dorsiflexion"] = _measure(
-                "peak_dorsiflexion",
+            out["peak_stance_dorsiflexion"] = _measure(
+                "peak_stance_dorsiflexion",
                 "Peak dorsiflexion in stance",
                 "ankle",
                 "deg",
@@ -410,8 +411,8 @@ def chain_measures(
             curve_when = None
             if norm_peak is not None:
                 curve_when = _Norm(norm_peak[1], None, "curve")
-            out["peak_dorsiflexion_time"] = _measure(
-                "peak_dorsiflexion_time",
+            out["peak_stance_dorsiflexion_time"] = _measure(
+                "peak_stance_dorsiflexion_time",
                 "Timing of peak dorsiflexion",
                 "ankle",
                 "% cycle",
@@ -421,8 +422,8 @@ def chain_measures(
             curve_when_st = None
             if norm_peak is not None:
                 curve_when_st = _Norm(100.0 * norm_peak[1] / norm_fo, None, "curve")
-            out["peak_dorsiflexion_time_stance"] = _measure(
-                "peak_dorsiflexion_time_stance",
+            out["peak_stance_dorsiflexion_time_stance"] = _measure(
+                "peak_stance_dorsiflexion_time_stance",
                 "Timing of peak dorsiflexion",
                 "ankle",
                 "% stance",

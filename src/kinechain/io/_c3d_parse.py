@@ -234,6 +234,10 @@ def _parse_parameters(rd: _Reader, start: int, n_blocks: int) -> dict[str, dict[
             type_ = buf[q + 2]
             type_ = type_ - 256 if type_ > 127 else type_
             ndim = buf[q + 3]
+            if ndim > 7:
+                raise DataFormatError(
+                    rd.source, f"parameter {name} has {ndim} dimensions (at most 7)"
+                )
             if q + 4 + ndim > size:
                 rd.need(q + 4, ndim, f"parameter {name} dimensions")
             dims = tuple(buf[q + 4 : q + 4 + ndim])
