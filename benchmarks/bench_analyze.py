@@ -101,8 +101,10 @@ def main() -> None:
         row = bench_case(DATA / walk, DATA / static if static else None, args.repeat)
         row["case"] = name
         rows.append(row)
-    print("| trial | frames | model | read (ms) | ezc3d read (ms) | analyze incl. read (ms) "
-          "| report (ms) | peak memory (MiB) |")
+    print(
+        "| trial | frames | model | read (ms) | ezc3d read (ms) | analyze incl. read (ms) "
+        "| report (ms) | peak memory (MiB) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         ez = f"{r['read_ezc3d_ms']:.1f}" if r["read_ezc3d_ms"] is not None else "–"

@@ -38,7 +38,8 @@ def main() -> None:
             tool.run()
             times.append(time.perf_counter() - t0)
         frames = sum(
-            1 for line in (work / "out.mot").read_text().split("endheader", 1)[1].splitlines()[2:]
+            1
+            for line in (work / "out.mot").read_text().split("endheader", 1)[1].splitlines()[2:]
             if line.strip()
         )
     finally:

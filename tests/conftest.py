@@ -109,16 +109,18 @@ def hc032_walk_raw(raw_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def hc032_static_raw(raw_dir: Path) -> Path:
-    return write_raw_copy(
-        shared("c3d", "biomechzoo", "HC032A01.c3d"), raw_dir / "HC032A01_raw.c3d"
-    )
+    return write_raw_copy(shared("c3d", "biomechzoo", "HC032A01.c3d"), raw_dir / "HC032A01_raw.c3d")
 
 
 @pytest.fixture(scope="session")
 def pycgm_walk_raw(raw_dir: Path) -> Path:
-    return write_raw_copy(shared("c3d", "pycgm", "Movement_trial.c3d"), raw_dir / "pycgm_move_raw.c3d")
+    return write_raw_copy(
+        shared("c3d", "pycgm", "Movement_trial.c3d"), raw_dir / "pycgm_move_raw.c3d"
+    )
 
 
 @pytest.fixture(scope="session")
 def pycgm_static_raw(raw_dir: Path) -> Path:
-    return write_raw_copy(shared("c3d", "pycgm", "Static_trial.c3d"), raw_dir / "pycgm_static_raw.c3d")
+    return write_raw_copy(
+        shared("c3d", "pycgm", "Static_trial.c3d"), raw_dir / "pycgm_static_raw.c3d"
+    )

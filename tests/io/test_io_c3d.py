@@ -239,11 +239,8 @@ def _spec(proc: int, integer: bool) -> tuple[C3DSpec, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(7)
     nf, npnt = 30, 4
     base = np.array([[0, 0, 1000], [0, 200, 1000], [100, 0, 50], [100, 200, 50]], float)
-    pts = base[None] + rng.normal(0, 5, (nf, npnt, 3)) + np.arange(nf)[:, None, None] * [
-        10,
-        0,
-        0,
-    ]
+    walk = np.arange(nf)[:, None, None] * np.array([10.0, 0.0, 0.0])  # 10 mm per frame
+    pts = base[None] + rng.normal(0, 5, (nf, npnt, 3)) + walk
     pts = np.round(pts, 1)
     invalid = np.zeros((nf, npnt), bool)
     invalid[5, 1] = True

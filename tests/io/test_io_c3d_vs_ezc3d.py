@@ -51,9 +51,7 @@ def test_points_analogs_labels_rates(rel: str) -> None:
     ref_an = np.asarray(c["data"]["analogs"])[0]
     assert raw.analogs.shape == ref_an.shape
     if ref_an.size:
-        np.testing.assert_allclose(
-            raw.analogs, ref_an, rtol=1e-4, atol=1e-4 * np.abs(ref_an).max()
-        )
+        np.testing.assert_allclose(raw.analogs, ref_an, rtol=1e-4, atol=1e-4 * np.abs(ref_an).max())
     params = c["parameters"]
     n_points = ref_pts.shape[0]
     assert raw.point_labels == _labels(params["POINT"], "LABELS")[:n_points]

@@ -148,12 +148,16 @@ def test_ik_signs_against_the_markers(ik: Trial, trc: Trial) -> None:
         assert _corr(a[f"{side}_hip_flexion"], thigh_fwd) > 0.95
         shank = m[f"{s}.Shank.Upper"] - m[f"{s}.Heel"]
         foot = m[f"{s}.Toe.Tip"] - m[f"{s}.Heel"]
-        dorsi = np.degrees(np.arctan2(shank[:, 0], shank[:, 1]) - np.arctan2(foot[:, 0], foot[:, 1]))
+        dorsi = np.degrees(
+            np.arctan2(shank[:, 0], shank[:, 1]) - np.arctan2(foot[:, 0], foot[:, 1])
+        )
         assert _corr(a[f"{side}_ankle_dorsiflexion"], dorsi) > 0.95
         upper = m[f"{s}.Thigh.Upper"] - m[f"{s}.Shank.Upper"]
         lower = m[f"{s}.Heel"] - m[f"{s}.Shank.Upper"]
-        cos = (upper * lower).sum(axis=1) / np.linalg.norm(upper, axis=1) / np.linalg.norm(
-            lower, axis=1
+        cos = (
+            (upper * lower).sum(axis=1)
+            / np.linalg.norm(upper, axis=1)
+            / np.linalg.norm(lower, axis=1)
         )
         knee_markers = 180 - np.degrees(np.arccos(cos))
         assert _corr(a[f"{side}_knee_flexion"], knee_markers) > 0.95

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,9 +40,13 @@ _PELVIS = re.compile(
 )
 
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+@lru_cache(maxsize=4096)
 def _key(name: str) -> str:
     name = name.rsplit(":", 1)[-1]
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return _NON_ALNUM.sub("", name.lower())
 
 
 def _strip_side(key: str, side: Side) -> str | None:
@@ -102,10 +107,15 @@ def _quiet_nanmean(x: FloatArray) -> Any:
 
 
 def _first(trial: Trial, side: Side, stems: tuple[str, ...]) -> tuple[str, FloatArray] | None:
+    by_stem: dict[str, str] = {}
+    for name in trial.markers:
+        stem = _strip_side(_key(name), side)
+        if stem is not None:
+            by_stem.setdefault(stem, name)
     for stem in stems:
-        for name, xyz in trial.markers.items():
-            if _strip_side(_key(name), side) == stem:
-                return name, xyz
+        if stem in by_stem:
+            name = by_stem[stem]
+            return name, trial.markers[name]
     return None
 
 

@@ -13,6 +13,7 @@ import importlib.util
 import os
 import pickle
 import signal
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -128,7 +129,33 @@ def read_raw_ezc3d(path: Path, source: str) -> RawC3D:
         data: dict[str, Any] = pickle.loads(proc.stdout)  # our child process output
     except Exception as exc:  # pragma: no cover - only if the child printed garbage
         raise DataFormatError(source, "ezc3d returned no usable data") from exc
-    return _to_raw(data, source)
+    raw = _to_raw(data, source)
+    declared = _header_frame_count(path)
+    if declared is not None and raw.n_frames < declared:
+        # ezc3d silently keeps the frames it finds (and rewrites the header to match)
+        raise DataFormatError(
+            source,
+            f"truncated: header says {declared} frames but data block holds {raw.n_frames}",
+        )
+    return raw
+
+
+def _header_frame_count(path: Path) -> int | None:
+    """Frames the C3D header announces (last - first + 1), or None if it cannot be told."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+            if len(head) < 512:
+                return None
+            fh.seek((head[0] - 1) * 512 + 3)
+            proc = fh.read(1)
+    except OSError:
+        return None
+    order = ">" if proc == bytes([86]) else "<"
+    first, last = struct.unpack_from(order + "HH", head, 6)
+    if last == 65535 or last < first:
+        return None  # 16-bit overflow: frames counted elsewhere (TRIAL:ACTUAL_END_FIELD)
+    return int(last - first + 1)
 
 
 def _to_raw(data: dict[str, Any], source: str) -> RawC3D:

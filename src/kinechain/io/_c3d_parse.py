@@ -450,12 +450,6 @@ def parse_c3d(buf: bytes, source: str) -> RawC3D:
     offset = (data_block - 1) * _BLOCK
     available = max(size - offset, 0)
     needed = n_frames * frame_words * word
-    pf = param_int(params, "POINT", "FRAMES")
-    if needed > available and pf is not None and _count(pf) != n_frames:
-        # some writers leave a stale last frame in the header; POINT:FRAMES may be right
-        alt = _count(pf)
-        if 0 < alt * frame_words * word <= available:
-            n_frames, needed = alt, alt * frame_words * word
     if needed > available:
         held = available // (frame_words * word) if frame_words else 0
         raise DataFormatError(

@@ -75,7 +75,9 @@ class Kinematics:
 
 def _pig_names() -> dict[str, str]:
     """Role → the label compute_pig expects (the first Plug-in Gait alias, upper case)."""
-    return {role: aliases[0].upper() for role, aliases in MARKER_SETS["plug_in_gait"].aliases.items()}
+    return {
+        role: aliases[0].upper() for role, aliases in MARKER_SETS["plug_in_gait"].aliases.items()
+    }
 
 
 def _as_pig(trial: Trial, mapping: MarkerMapping) -> Trial:
@@ -160,4 +162,3 @@ def compute_angles(
         calibration=dict(res.calibration),
         warnings=tuple(res.warnings),
     )
-

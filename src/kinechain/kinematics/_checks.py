@@ -45,8 +45,7 @@ def check_static_matches(walk: Trial, static: Trial) -> None:
     if ws.name and ss.name and ws.name.strip().lower() != ss.name.strip().lower():
         raise CalibrationError(
             static.source,
-            f"static trial is of subject '{ss.name}' but the walk {walk.source} is of "
-            f"'{ws.name}'",
+            f"static trial is of subject '{ss.name}' but the walk {walk.source} is of '{ws.name}'",
         )
     if ws.mass_kg and ss.mass_kg and abs(ws.mass_kg - ss.mass_kg) > 0.10 * ws.mass_kg:
         raise CalibrationError(

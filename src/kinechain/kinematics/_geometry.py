@@ -31,9 +31,7 @@ def normalize(v: FloatArray) -> FloatArray:
         return np.asarray(v / np.where(n == 0, np.nan, n), dtype=np.float64)
 
 
-def frame_from_axes(
-    primary: FloatArray, secondary: FloatArray, order: str = "zx"
-) -> FloatArray:
+def frame_from_axes(primary: FloatArray, secondary: FloatArray, order: str = "zx") -> FloatArray:
     """Build right-handed orthonormal frames from two non-parallel directions.
 
     Parameters

@@ -87,7 +87,7 @@ def _chain_table(chain: dict[str, Any]) -> str:
             cells.append(f"<td{cls}>{_mean_sd(entry)}</td><td{cls}>{_num(z, 1)}</td>")
         norm = ""
         if ref.get("norm_mean") is not None:
-            norm = f"{_num(ref.get('norm_mean'))} ± {_num(ref.get('norm_sd'))}"
+            norm = _mean_sd({"mean": ref.get("norm_mean"), "sd": ref.get("norm_sd")})
         rows.append(
             f"<td class=l>{escape(str(ref.get('link', '')))}</td>"
             f"<td class=l>{escape(str(ref.get('label', key.replace('_', ' '))))}</td>"

@@ -53,7 +53,7 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     mag = 10 ** np.floor(np.log10(raw))
     step = float(min((s * mag for s in (1, 2, 5, 10) if s * mag >= raw), default=10 * mag))
     start = np.ceil(lo / step) * step
-    return [float(v) for v in np.arange(start, hi + 1e-9 * step, step)]
+    return [float(v) + 0.0 for v in np.round(np.arange(start, hi + 1e-9 * step, step), 10)]
 
 
 def _fmt(v: float) -> str:
