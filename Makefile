@@ -24,8 +24,8 @@ run: install
 		--static $(SHARED)/c3d/biomechzoo/HC032A01.c3d --flat-foot --out example-results --overwrite
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 
 test: install lint

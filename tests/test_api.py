@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 import kinechain
+from conftest import shared
 from kinechain.io import read_c3d
 from kinechain.io._results import angles_csv, write_results
 from kinechain.report._svg import _nice_ticks
-
-from conftest import shared
 
 
 def test_exported_members() -> None:

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Event", "ForcePlate", "Side", "Subject", "Trial", "EventKind", "SIDES"]
+__all__ = ["SIDES", "Event", "EventKind", "ForcePlate", "Side", "Subject", "Trial"]
 
 Side = Literal["left", "right"]
 EventKind = Literal["foot_strike", "foot_off"]

@@ -166,11 +166,11 @@ def trial_from_raw(raw: RawC3D, *, zero_force_plates: bool = True) -> Trial:
     declared, scale = _length_scale(raw, mk)
     if scale != 1.0:
         mk *= scale
-    mk[(mk == 0.0).all(axis=-1)] = np.nan
+    mk[(mk[..., 0] == 0.0) & (mk[..., 1] == 0.0) & (mk[..., 2] == 0.0)] = np.nan
     marker_names = [lab for lab, m in zip(labels, is_marker, strict=True) if m]
     if mk.shape[0]:
         check_length_units(src, mk, declared or "(none)", "POINT:UNITS")
-        if not np.isfinite(mk).any():
+        if np.isnan(mk[..., 0] + mk[..., 1] + mk[..., 2]).all():
             raise MarkerSetError(
                 src,
                 f"all {mk.shape[0]} markers are empty: every sample is a gap",

@@ -48,7 +48,6 @@ _BLOCK = 512
 _KEY = 0x50
 
 
-@dataclass(frozen=True)
 class C3DParam:
     """One parameter: C3D data type (-1 char, 1 byte, 2 int16, 4 float), dimensions, value.
 
@@ -57,12 +56,40 @@ class C3DParam:
     strings with trailing blanks removed (one string per column of the character array).
     Groups and parameters are keyed in upper case (C3D names are case-insensitive);
     ``name`` keeps the spelling of the file.
+
+    The parser checks a value's type and extent against the file when it meets the record,
+    but decodes it only when ``value`` is first read (most parameters never are).
     """
 
-    type: int
-    dims: tuple[int, ...]
-    value: ParamValue
-    name: str = ""
+    __slots__ = ("_pending", "_value", "dims", "name", "type")
+
+    def __init__(
+        self,
+        type: int,
+        dims: tuple[int, ...],
+        value: ParamValue | None = None,
+        name: str = "",
+        *,
+        pending: tuple[_Reader, int, str] | None = None,
+    ) -> None:
+        self.type = type
+        self.dims = dims
+        self.name = name
+        self._value = value
+        self._pending = pending
+
+    @property
+    def value(self) -> ParamValue:
+        if self._value is None:
+            if self._pending is None:
+                raise RuntimeError("parameter without a value")
+            rd, offset, what = self._pending
+            self._value = _param_value(rd, offset, self.type, self.dims, what)
+            self._pending = None
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"C3DParam(type={self.type}, dims={self.dims}, value={self.value!r})"
 
 
 @dataclass
@@ -241,8 +268,15 @@ def _parse_parameters(rd: _Reader, start: int, n_blocks: int) -> dict[str, dict[
             if q + 4 + ndim > size:
                 rd.need(q + 4, ndim, f"parameter {name} dimensions")
             dims = tuple(buf[q + 4 : q + 4 + ndim])
-            value = _param_value(rd, q + 4 + ndim, type_, dims, f"parameter {name}")
-            pending.append((gid, name, C3DParam(type_, dims, value, spelled)))
+            start = q + 4 + ndim
+            size_ = math.prod(dims) * (abs(type_) if type_ in (-1, 1, 2, 4) else 0)
+            if type_ not in (-1, 1, 2, 4):
+                raise DataFormatError(
+                    rd.source, f"unknown data type {type_}", field=f"parameter {name}"
+                )
+            rd.need(start, size_, f"parameter {name}")
+            prm = C3DParam(type_, dims, None, spelled, pending=(rd, start, f"parameter {name}"))
+            pending.append((gid, name, prm))
         seen += 1
         if step == 0 or seen > 100_000:
             break

@@ -248,7 +248,11 @@ def c3d_force_plates(
                     moment = six[3:6] * _unit_factor(labels_units[3], length_scale, "moment")
                     lever = origin
                 # moment about the centre of the plate surface
-                moment = moment + np.cross(force.T, lever).T
+                fx, fy, fz = force
+                lx, ly, lz = lever
+                moment = moment + np.vstack(
+                    [fy * lz - fz * ly, fz * lx - fx * lz, fx * ly - fy * lx]
+                )
                 cop_p = np.vstack(
                     [-moment[1] / force[2], moment[0] / force[2], np.zeros(n_samples)]
                 )

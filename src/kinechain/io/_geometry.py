@@ -91,7 +91,7 @@ def _masked_mean(p: FloatArray, axis: int) -> tuple[FloatArray, NDArray[np.intp]
 
 def frame_span(points: FloatArray) -> FloatArray:
     """Per-frame extent of the markers along each lab axis, ``(n_frames, 3)`` (NaN if < 2)."""
-    valid = np.isfinite(points).all(axis=-1, keepdims=True)
+    valid = np.isfinite(points[..., 0] + points[..., 1] + points[..., 2])[..., None]
     hi = np.where(valid, points, -np.inf).max(axis=0)
     lo = np.where(valid, points, np.inf).min(axis=0)
     span = hi - lo
@@ -284,7 +284,7 @@ def detect_walking(
         pelvis = list(range(points.shape[0]))
         source = "all_markers"
     sub = points[pelvis]
-    valid = np.asarray(np.isfinite(sub).all(axis=-1), dtype=bool)  # (k, n)
+    valid = np.isfinite(sub[..., 0] + sub[..., 1] + sub[..., 2])  # (k, n)
     has = valid.any(axis=1)
     n = sub.shape[1]
     first = np.argmax(valid, axis=1)

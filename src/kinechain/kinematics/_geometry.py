@@ -58,7 +58,7 @@ def frame_from_axes(primary: FloatArray, secondary: FloatArray, order: str = "zx
     cyclic = (ib - ia) % 3 == 1
     w = normalize(np.cross(u, secondary) if cyclic else np.cross(secondary, u))
     v = normalize(np.cross(w, u) if cyclic else np.cross(u, w))
-    out = np.empty(u.shape[:-1] + (3, 3))
+    out = np.empty((*u.shape[:-1], 3, 3))
     out[..., :, ia] = u
     out[..., :, ib] = v
     out[..., :, ic] = w
