@@ -24,9 +24,9 @@ from kinechain.chain._model import Finding
 
 __all__ = [
     "ASSOCIATIONS",
-    "Association",
     "MIN_STRIDES_FOR_ASSOCIATION",
     "PEAK_DF_RESTRICTED_DEG",
+    "Association",
     "gait_findings",
     "stride_associations",
 ]

@@ -17,7 +17,7 @@ import math
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Final, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Final, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -148,18 +148,32 @@ class _Range:
 
     def validate(self, value: object) -> float | int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _fail("number_type", f"expected {self.allowed}, got {_show(value)}",
-                        lo=self.lo, hi=self.hi, unit=self.unit)
+            raise _fail(
+                "number_type",
+                f"expected {self.allowed}, got {_show(value)}",
+                lo=self.lo,
+                hi=self.hi,
+                unit=self.unit,
+            )
         if self.integer and isinstance(value, float):
             if not value.is_integer():
-                raise _fail("integer_type", f"expected {self.allowed}, got {_show(value)}",
-                            lo=self.lo, hi=self.hi, unit=self.unit)
+                raise _fail(
+                    "integer_type",
+                    f"expected {self.allowed}, got {_show(value)}",
+                    lo=self.lo,
+                    hi=self.hi,
+                    unit=self.unit,
+                )
             value = int(value)
         if not (math.isfinite(value) and self.lo <= value <= self.hi):
             hint = f" ({self.hint})" if self.hint else ""
-            raise _fail("out_of_range",
-                        f"{_show(value)} is out of range: allowed {self.allowed}{hint}",
-                        lo=self.lo, hi=self.hi, unit=self.unit)
+            raise _fail(
+                "out_of_range",
+                f"{_show(value)} is out of range: allowed {self.allowed}{hint}",
+                lo=self.lo,
+                hi=self.hi,
+                unit=self.unit,
+            )
         return int(value) if self.integer else float(value)
 
 
@@ -177,36 +191,50 @@ class _Fpi6:
     ) -> JsonSchemaValue:
         return {
             "oneOf": [
-                {"type": "integer", "minimum": -12, "maximum": 12,
-                 "description": "FPI-6 total"},
-                {"type": "array", "minItems": 6, "maxItems": 6,
-                 "items": {"type": "integer", "minimum": -2, "maximum": 2},
-                 "description": "the six FPI-6 item scores, in the order of the FPI-6 manual"},
+                {"type": "integer", "minimum": -12, "maximum": 12, "description": "FPI-6 total"},
+                {
+                    "type": "array",
+                    "minItems": 6,
+                    "maxItems": 6,
+                    "items": {"type": "integer", "minimum": -2, "maximum": 2},
+                    "description": "the six FPI-6 item scores, in the order of the FPI-6 manual",
+                },
             ]
         }
 
     @staticmethod
     def validate(value: object) -> int | tuple[int, ...]:
-        allowed = ("expected the FPI-6 total (a whole number from -12 to 12) or a list of the "
-                   "6 item scores (each a whole number from -2 to 2)")
+        allowed = (
+            "expected the FPI-6 total (a whole number from -12 to 12) or a list of the "
+            "6 item scores (each a whole number from -2 to 2)"
+        )
         if isinstance(value, (list, tuple)):
             if len(value) != 6:
                 raise _fail("fpi6_items", f"{allowed}; got a list of {len(value)} items")
             items: list[int] = []
             for i, item in enumerate(value, start=1):
-                ok = (not isinstance(item, bool) and isinstance(item, (int, float))
-                      and float(item).is_integer() and -2 <= item <= 2)
-                if not ok:
-                    raise _fail("fpi6_items",
-                                f"item {i} is {_show(item)}: each FPI-6 item is a whole "
-                                "number from -2 to 2")
-                items.append(int(item))
+                number = _whole(item, -2, 2)
+                if number is None:
+                    raise _fail(
+                        "fpi6_items",
+                        f"item {i} is {_show(item)}: each FPI-6 item is a whole "
+                        "number from -2 to 2",
+                    )
+                items.append(number)
             return tuple(items)
-        ok = (not isinstance(value, bool) and isinstance(value, (int, float))
-              and math.isfinite(value) and float(value).is_integer() and -12 <= value <= 12)
-        if not ok:
+        total = _whole(value, -12, 12)
+        if total is None:
             raise _fail("fpi6_total", f"{allowed}, got {_show(value)}")
-        return int(value)
+        return total
+
+
+def _whole(value: object, lo: int, hi: int) -> int | None:
+    """``value`` as an int when it is a whole number in ``[lo, hi]`` (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not (math.isfinite(value) and float(value).is_integer() and lo <= value <= hi):
+        return None
+    return int(value)
 
 
 def _exact_length(n: int, what: str) -> BeforeValidator:
@@ -241,7 +269,8 @@ def _unique_items(value: list[int]) -> list[int]:
 # Per-side value types.
 WbltCm = Annotated[float, _Range(0, 25, "cm", hint="toe-to-wall distance in cm")]
 WbltDeg = Annotated[float, _Range(0, 70, "deg", hint="tibial inclination from vertical")]
-DfDeg = Annotated[float, _Range(-30, 60, "deg")]
+_DF_RANGE = _Range(-30, 60, "deg")
+DfDeg = Annotated[float, _DF_RANGE]
 Fpi6 = Annotated[int | tuple[int, ...], _Fpi6()]
 HyperextDeg = Annotated[float, _Range(-20, 30, "deg")]
 PelvicTiltDeg = Annotated[float, _Range(-30, 45, "deg")]
@@ -373,68 +402,92 @@ class NPerKgSides(_Sided):
 class Patient(_Model):
     """Who was assessed."""
 
-    id: StrictStr | None = Field(None, max_length=100,
-                                 description="Pseudonymous identifier (no names).")
+    id: StrictStr | None = Field(
+        None, max_length=100, description="Pseudonymous identifier (no names)."
+    )
     age: Annotated[int, _Range(0, 120, "years", integer=True)] | None = Field(
-        None, description="Age in whole years (0–120).")
+        None, description="Age in whole years (0–120)."
+    )
     sex: Literal["female", "male", "other"] | None = Field(
-        None, description="female, male or other (sex-specific norms need female or male).")
+        None, description="female, male or other (sex-specific norms need female or male)."
+    )
     height_m: Annotated[float, _Range(0.5, 2.5, "m", hint="height in metres, e.g. 1.65")] | None = (
-        Field(None, description="Height in metres (0.5–2.5)."))
+        Field(None, description="Height in metres (0.5–2.5).")
+    )
     mass_kg: Annotated[float, _Range(10, 300, "kg")] | None = Field(
-        None, description="Body mass in kg (10–300).")
+        None, description="Body mass in kg (10–300)."
+    )
 
 
 class Tests(_Model):
     """Clinical tests, each per side."""
 
+    __test__: ClassVar[bool] = False  # not a pytest test class
+
     wblt_cm: WbltCmSides | None = Field(
-        None, description="Weight-bearing lunge test: big-toe-to-wall distance, cm.")
+        None, description="Weight-bearing lunge test: big-toe-to-wall distance, cm."
+    )
     wblt_deg: WbltDegSides | None = Field(
-        None, description="Weight-bearing lunge test: tibial inclination from vertical, deg.")
+        None, description="Weight-bearing lunge test: tibial inclination from vertical, deg."
+    )
     df_knee_extended_deg: DfSides | None = Field(
-        None, description="Passive NWB dorsiflexion, knee extended, subtalar neutral, deg.")
+        None, description="Passive NWB dorsiflexion, knee extended, subtalar neutral, deg."
+    )
     df_knee_flexed_deg: DfSides | None = Field(
-        None, description="Passive NWB dorsiflexion, knee flexed (≥ 20°), deg.")
+        None, description="Passive NWB dorsiflexion, knee flexed (≥ 20°), deg."
+    )
     fpi6: Fpi6Sides | None = Field(
-        None, description="Foot Posture Index: total, or the 6 item scores.")
+        None, description="Foot Posture Index: total, or the 6 item scores."
+    )
     standing_knee_hyperextension_deg: HyperextensionSides | None = Field(
-        None, description="Standing knee hyperextension beyond 0°, deg.")
+        None, description="Standing knee hyperextension beyond 0°, deg."
+    )
     standing_pelvic_tilt_deg: PelvicTiltSides | None = Field(
-        None, description="Standing ASIS–PSIS angle (inclinometer), anterior positive, deg.")
+        None, description="Standing ASIS–PSIS angle (inclinometer), anterior positive, deg."
+    )
     thomas_hip_deg: ThomasHipSides | None = Field(
-        None, description="Modified Thomas test thigh angle to horizontal, above positive, deg.")
+        None, description="Modified Thomas test thigh angle to horizontal, above positive, deg."
+    )
     thomas_knee_deg: ThomasKneeSides | None = Field(
-        None, description="Modified Thomas test knee flexion angle, deg.")
+        None, description="Modified Thomas test knee flexion angle, deg."
+    )
     thomas_positive: BoolSides | None = Field(
-        None, description="Thomas test read without a goniometer: true = thigh stays above "
-        "the table.")
+        None,
+        description="Thomas test read without a goniometer: true = thigh stays above the table.",
+    )
     hamstring_ake_deg: AkeSides | None = Field(
-        None, description="Active knee extension test: angle short of full extension, deg.")
+        None, description="Active knee extension test: angle short of full extension, deg."
+    )
     hamstring_slr_deg: SlrSides | None = Field(
-        None, description="Passive straight-leg raise angle, deg.")
+        None, description="Passive straight-leg raise angle, deg."
+    )
     hip_abductor_mmt: MmtSides | None = Field(
-        None, description="Hip abductor manual muscle test grade 0–5.")
+        None, description="Hip abductor manual muscle test grade 0–5."
+    )
     hip_abductor_n_per_kg: NPerKgSides | None = Field(
-        None, description="Hip abductor hand-held dynamometer force / body mass, N/kg.")
+        None, description="Hip abductor hand-held dynamometer force / body mass, N/kg."
+    )
 
     @model_validator(mode="after")
     def _no_contradictions(self) -> Tests:
         raw = self.model_dump(include={"df_knee_extended_deg", "df_knee_flexed_deg"})
         problems = [(f.removeprefix("tests."), m) for f, m in _df_contradictions(raw)]
         if problems:
-            raise PydanticCustomError("contradictory_tests", "{msg}",
-                                      {"msg": "contradictory tests", "problems": problems})
+            raise PydanticCustomError(
+                "contradictory_tests", "{msg}", {"msg": "contradictory tests", "problems": problems}
+            )
         return self
 
 
 class PsfsActivity(_Model):
     """One Patient-Specific Functional Scale activity."""
 
-    activity: StrictStr = Field(min_length=1, max_length=200,
-                                description="The activity, in the patient's words.")
+    activity: StrictStr = Field(
+        min_length=1, max_length=200, description="The activity, in the patient's words."
+    )
     score: Annotated[int, _Range(0, 10, "(0 = unable, 10 = as before)", integer=True)] = Field(
-        description="0 (unable) to 10 (able at the pre-problem level).")
+        description="0 (unable) to 10 (able at the pre-problem level)."
+    )
 
 
 OdiAnswers = Annotated[
@@ -443,8 +496,17 @@ OdiAnswers = Annotated[
     Field(min_length=10, max_length=10),
 ]
 StartBackAnswers = Annotated[
-    tuple[SbAgree | None, SbAgree | None, SbAgree | None, SbAgree | None, SbAgree | None,
-          SbAgree | None, SbAgree | None, SbAgree | None, SbBother | None],
+    tuple[
+        SbAgree | None,
+        SbAgree | None,
+        SbAgree | None,
+        SbAgree | None,
+        SbAgree | None,
+        SbAgree | None,
+        SbAgree | None,
+        SbAgree | None,
+        SbBother | None,
+    ],
     _exact_length(9, "answers (items 1-8: 0/1, item 9: 0-4; null if unanswered)"),
 ]
 RmdqTicked = Annotated[list[RmdqItem], AfterValidator(_unique_items)]
@@ -459,19 +521,27 @@ class Questionnaires(_Model):
     """Patient-reported questionnaires, each as answered."""
 
     odi: OdiAnswers | None = Field(
-        None, description="Oswestry Disability Index: the 10 section answers 0–5, null = "
-        "unanswered.")
+        None,
+        description="Oswestry Disability Index: the 10 section answers 0–5, null = unanswered.",
+    )
     nprs: Annotated[int, _Range(0, 10, integer=True)] | None = Field(
-        None, description="Numeric Pain Rating Scale 0–10.")
+        None, description="Numeric Pain Rating Scale 0–10."
+    )
     startback: StartBackAnswers | None = Field(
-        None, description="STarT Back: items 1–8 as 0 (disagree) / 1 (agree), item 9 as 0–4 "
-        "(not at all, slightly, moderately, very much, extremely); null = unanswered.")
+        None,
+        description="STarT Back: items 1–8 as 0 (disagree) / 1 (agree), item 9 as 0–4 "
+        "(not at all, slightly, moderately, very much, extremely); null = unanswered.",
+    )
     rmdq: RmdqTicked | None = Field(
-        None, description="Roland-Morris: the numbers (1–24) of the statements the patient "
-        "ticked; [] = none ticked.")
+        None,
+        description="Roland-Morris: the numbers (1–24) of the statements the patient "
+        "ticked; [] = none ticked.",
+    )
     psfs: PsfsList | None = Field(
-        None, description="Patient-Specific Functional Scale: 1–5 activities (3–5 "
-        "recommended), each scored 0–10.")
+        None,
+        description="Patient-Specific Functional Scale: 1–5 activities (3–5 "
+        "recommended), each scored 0–10.",
+    )
 
 
 _FLAG = "true = present, false = asked and absent, null/missing = not asked"
@@ -482,71 +552,86 @@ class RedFlags(_Model):
 
     # Cauda equina syndrome → emergency.
     saddle_anaesthesia: StrictBool | None = Field(
-        None, description=f"Saddle numbness or paraesthesia ({_FLAG}).")
+        None, description=f"Saddle numbness or paraesthesia ({_FLAG})."
+    )
     bladder_or_bowel_dysfunction: StrictBool | None = Field(
-        None, description="Urinary retention or incontinence, faecal incontinence.")
+        None, description="Urinary retention or incontinence, faecal incontinence."
+    )
     progressive_leg_weakness: StrictBool | None = Field(
-        None, description="Progressive neurological deficit (weakness) in the legs.")
+        None, description="Progressive neurological deficit (weakness) in the legs."
+    )
     severe_neurological_deficit: StrictBool | None = Field(
-        None, description="Severe neurological deficit in the legs.")
-    gait_disturbance: StrictBool | None = Field(
-        None, description="New gait disturbance.")
+        None, description="Severe neurological deficit in the legs."
+    )
+    gait_disturbance: StrictBool | None = Field(None, description="New gait disturbance.")
     # Malignancy → urgent.
     history_of_cancer: StrictBool | None = Field(None, description="History of cancer.")
-    unexplained_weight_loss: StrictBool | None = Field(
-        None, description="Unexplained weight loss.")
+    unexplained_weight_loss: StrictBool | None = Field(None, description="Unexplained weight loss.")
     age_under_20_or_over_50_new_pain: StrictBool | None = Field(
-        None, description="New back pain starting under 20 or over 50 years of age.")
+        None, description="New back pain starting under 20 or over 50 years of age."
+    )
     night_pain: StrictBool | None = Field(
-        None, description="Night pain not eased by changing position.")
+        None, description="Night pain not eased by changing position."
+    )
     no_improvement_after_1_month: StrictBool | None = Field(
-        None, description="No improvement after one month of care.")
-    pain_at_multiple_sites: StrictBool | None = Field(
-        None, description="Pain at multiple sites.")
+        None, description="No improvement after one month of care."
+    )
+    pain_at_multiple_sites: StrictBool | None = Field(None, description="Pain at multiple sites.")
     # Infection → urgent.
     fever: StrictBool | None = Field(None, description="Fever, chills or rigors.")
     immunosuppression: StrictBool | None = Field(None, description="Immunosuppression.")
     iv_drug_use: StrictBool | None = Field(None, description="Intravenous drug use.")
     recent_bacterial_infection: StrictBool | None = Field(
-        None, description="Recent bacterial infection.")
+        None, description="Recent bacterial infection."
+    )
     penetrating_wound: StrictBool | None = Field(None, description="Penetrating wound.")
     # Fracture → urgent.
     major_trauma: StrictBool | None = Field(None, description="Major trauma.")
     minor_trauma_with_osteoporosis_or_steroids: StrictBool | None = Field(
-        None, description="Minor trauma with osteoporosis or corticosteroid use.")
+        None, description="Minor trauma with osteoporosis or corticosteroid use."
+    )
     structural_deformity: StrictBool | None = Field(
-        None, description="Structural deformity of the spine.")
+        None, description="Structural deformity of the spine."
+    )
     severe_central_pain_eased_by_lying: StrictBool | None = Field(
-        None, description="Severe central pain eased by lying down.")
+        None, description="Severe central pain eased by lying down."
+    )
 
 
 class Lifestyle(_Model):
     """Everyday factors that may contribute."""
 
     sitting_hours_per_day: Annotated[float, _Range(0, 24, "h/day")] | None = Field(
-        None, description="Hours sitting per day (0–24).")
-    standing_occupation: StrictBool | None = Field(
-        None, description="Works mostly standing.")
+        None, description="Hours sitting per day (0–24)."
+    )
+    standing_occupation: StrictBool | None = Field(None, description="Works mostly standing.")
     high_impact_without_warmup: StrictBool | None = Field(
-        None, description="Does running/jumping sport without warming up.")
+        None, description="Does running/jumping sport without warming up."
+    )
     shoe_age_months: Annotated[float, _Range(0, 240, "months")] | None = Field(
-        None, description="Age of the everyday/sport shoes, months (0–240).")
+        None, description="Age of the everyday/sport shoes, months (0–240)."
+    )
     shoe_km: Annotated[float, _Range(0, 10000, "km")] | None = Field(
-        None, description="Distance run in the current running shoes, km (0–10000).")
+        None, description="Distance run in the current running shoes, km (0–10000)."
+    )
     activity_minutes_per_week: Annotated[float, _Range(0, 5000, "min/week")] | None = Field(
-        None, description="Moderate-to-vigorous physical activity, minutes per week.")
+        None, description="Moderate-to-vigorous physical activity, minutes per week."
+    )
 
 
 class Intake(_Model):
     """A clinical intake in the ``kinechain.intake/1`` format."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
         title="kinechain clinical intake (kinechain.intake/1)",
     )
 
     schema_id: Literal["kinechain.intake/1"] = Field(
-        alias="schema", description='Format and version: always "kinechain.intake/1".')
+        alias="schema", description='Format and version: always "kinechain.intake/1".'
+    )
     date: dt.date | None = Field(None, description="Date of the assessment, YYYY-MM-DD.")
     notes: StrictStr | None = Field(None, max_length=5000, description="Free text.")
     patient: Patient | None = None
@@ -657,21 +742,20 @@ def _df_contradictions(tests: object) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for side in ("left", "right"):
         e, f = ext.get(side), flx.get(side)
-        numbers = all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            for v in (e, f)
-        )
-        if not numbers:
-            continue
-        e, f = float(e), float(f)  # type: ignore[arg-type]
+        try:
+            e, f = _DF_RANGE.validate(e), _DF_RANGE.validate(f)
+        except PydanticCustomError:
+            continue  # reported as an invalid value; no contradiction check on it
         if f < e - DF_CONTRADICTION_TOLERANCE_DEG:
-            problems.append((
-                f"tests.df_knee_flexed_deg.{side}",
-                f"{_fmt(f)} deg is below tests.df_knee_extended_deg.{side} ({_fmt(e)} deg) by "
-                f"{_fmt(round(e - f, 2))} deg: dorsiflexion with the knee flexed cannot be "
-                "smaller than with the knee extended beyond measurement error "
-                f"({_fmt(DF_CONTRADICTION_TOLERANCE_DEG)} deg); check both values (swapped?)",
-            ))
+            problems.append(
+                (
+                    f"tests.df_knee_flexed_deg.{side}",
+                    f"{_fmt(f)} deg is below tests.df_knee_extended_deg.{side} ({_fmt(e)} deg) by "
+                    f"{_fmt(round(e - f, 2))} deg: dorsiflexion with the knee flexed cannot be "
+                    "smaller than with the knee extended beyond measurement error "
+                    f"({_fmt(DF_CONTRADICTION_TOLERANCE_DEG)} deg); check both values (swapped?)",
+                )
+            )
     return problems
 
 
@@ -702,10 +786,19 @@ def _translate(err: Any) -> list[tuple[str, str]]:
         return [(path, msg)]
     if kind == "literal_error":
         if loc == ("schema",):
-            return [(path, f"unsupported intake format {_show(value)}; this kinechain reads "
-                           f'"{INTAKE_SCHEMA_ID}"')]
-        return [(path, f"expected {ctx.get('expected', 'one of the allowed values')}, "
-                       f"got {_show(value)}")]
+            return [
+                (
+                    path,
+                    f"unsupported intake format {_show(value)}; this kinechain reads "
+                    f'"{INTAKE_SCHEMA_ID}"',
+                )
+            ]
+        return [
+            (
+                path,
+                f"expected {ctx.get('expected', 'one of the allowed values')}, got {_show(value)}",
+            )
+        ]
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         model = _model_at(loc)
         fields = f" with fields {', '.join(_field_names(model))}" if model is not None else ""
@@ -715,8 +808,7 @@ def _translate(err: Any) -> list[tuple[str, str]]:
     if kind in ("string_type", "string_too_short", "string_too_long"):
         extra = ""
         if "min_length" in ctx or "max_length" in ctx:
-            extra = (f" of {ctx.get('min_length', 0)} to {ctx.get('max_length', 'any')} "
-                     "characters")
+            extra = f" of {ctx.get('min_length', 0)} to {ctx.get('max_length', 'any')} characters"
         return [(path, f"expected text{extra}, got {_show(value)}")]
     if kind in ("list_type", "tuple_type"):
         return [(path, f"expected a list, got {_kind_of(value)}")]
@@ -749,8 +841,9 @@ def parse_intake(data: object, source: str | None = None) -> Intake:
     if isinstance(data, Intake):
         return data
     if not isinstance(data, dict):
-        raise IntakeError(source, [("(top level)",
-                                    f"expected a JSON object, got {_kind_of(data)}")])
+        raise IntakeError(
+            source, [("(top level)", f"expected a JSON object, got {_kind_of(data)}")]
+        )
     try:
         return Intake.model_validate(data)
     except ValidationError as exc:
@@ -780,16 +873,26 @@ def intake_json_schema() -> dict[str, Any]:
 _EXAMPLE: Final[dict[str, Any]] = {
     "schema": INTAKE_SCHEMA_ID,
     "patient": {"age": 45, "sex": "female", "height_m": 1.65, "mass_kg": 62.0},
-    "tests": {"wblt_cm": {"left": 6.0, "right": 11.5},
-              "df_knee_extended_deg": {"left": 0, "right": 12},
-              "df_knee_flexed_deg": {"left": 20, "right": 22},
-              "fpi6": {"left": 8, "right": 4}},
-    "questionnaires": {"odi": [2, 1, 2, 1, 0, 2, 1, None, 1, 2],
-                       "nprs": 6,
-                       "startback": [1, 0, 1, 0, 1, 1, 0, 0, 3]},
-    "red_flags": {"saddle_anaesthesia": False, "bladder_or_bowel_dysfunction": False,
-                  "progressive_leg_weakness": False, "history_of_cancer": False,
-                  "unexplained_weight_loss": False, "fever": False, "major_trauma": False},
+    "tests": {
+        "wblt_cm": {"left": 6.0, "right": 11.5},
+        "df_knee_extended_deg": {"left": 0, "right": 12},
+        "df_knee_flexed_deg": {"left": 20, "right": 22},
+        "fpi6": {"left": 8, "right": 4},
+    },
+    "questionnaires": {
+        "odi": [2, 1, 2, 1, 0, 2, 1, None, 1, 2],
+        "nprs": 6,
+        "startback": [1, 0, 1, 0, 1, 1, 0, 0, 3],
+    },
+    "red_flags": {
+        "saddle_anaesthesia": False,
+        "bladder_or_bowel_dysfunction": False,
+        "progressive_leg_weakness": False,
+        "history_of_cancer": False,
+        "unexplained_weight_loss": False,
+        "fever": False,
+        "major_trauma": False,
+    },
     "lifestyle": {"sitting_hours_per_day": 9},
 }
 
@@ -811,13 +914,20 @@ _FULL_EXTRA: Final[dict[str, Any]] = {
     },
     "questionnaires": {
         "rmdq": [2, 5, 9, 14, 21],
-        "psfs": [{"activity": "walking 30 minutes", "score": 4},
-                 {"activity": "sitting through a film", "score": 5},
-                 {"activity": "lifting a child", "score": 3}],
+        "psfs": [
+            {"activity": "walking 30 minutes", "score": 4},
+            {"activity": "sitting through a film", "score": 5},
+            {"activity": "lifting a child", "score": 3},
+        ],
     },
     "red_flags": {field: False for field in RedFlags.model_fields},
-    "lifestyle": {"standing_occupation": False, "high_impact_without_warmup": True,
-                  "shoe_age_months": 18, "shoe_km": 300, "activity_minutes_per_week": 90},
+    "lifestyle": {
+        "standing_occupation": False,
+        "high_impact_without_warmup": True,
+        "shoe_age_months": 18,
+        "shoe_km": 300,
+        "activity_minutes_per_week": 90,
+    },
 }
 
 

@@ -332,23 +332,24 @@ class ChangeThreshold:
 #: MDC and MCID of the outcome measures, for progress tracking.
 OUTCOME_CHANGE: Final[dict[str, ChangeThreshold]] = {
     # WBLT: intra-rater MDC (same therapist re-testing; Powden 2015); no MCID published.
-    "wblt_cm": ChangeThreshold("wblt_cm", "cm", WBLT_MDC_INTRA_CM, None, None, True,
-                               ("powden2015",)),
-    "wblt_deg": ChangeThreshold("wblt_deg", "deg", WBLT_MDC_INTRA_DEG, None, None, True,
-                                ("powden2015",)),
+    "wblt_cm": ChangeThreshold(
+        "wblt_cm", "cm", WBLT_MDC_INTRA_CM, None, None, True, ("powden2015",)
+    ),
+    "wblt_deg": ChangeThreshold(
+        "wblt_deg", "deg", WBLT_MDC_INTRA_DEG, None, None, True, ("powden2015",)
+    ),
     # ODI: MCID 10 points or 30 % (Ostelo 2008); MDC ≈ 10 points (Fritz & Irrgang 2001 †).
     "odi": ChangeThreshold("odi", "%", 10.0, 10.0, 30.0, False, ("ostelo2008", "fritz2001")),
     # RMDQ: MCID 5 points or 30 % (Ostelo 2008); no MDC on the sheet.
     "rmdq": ChangeThreshold("rmdq", "points", None, 5.0, 30.0, False, ("ostelo2008",)),
     # NPRS: MDC 2 (Childs 2005); MCID 2 points or 30 % (Ostelo 2008).
-    "nprs": ChangeThreshold("nprs", "points", 2.0, 2.0, 30.0, False,
-                            ("childs2005", "ostelo2008")),
+    "nprs": ChangeThreshold("nprs", "points", 2.0, 2.0, 30.0, False, ("childs2005", "ostelo2008")),
     # PSFS: MCID ≈ 2 points for the mean score, ≈ 3 for one activity (Stratford 1995 †;
     # Hall 2011).
-    "psfs": ChangeThreshold("psfs", "points", None, 2.0, None, True,
-                            ("stratford1995", "hall2011")),
-    "psfs_single_activity": ChangeThreshold("psfs_single_activity", "points", None, 3.0, None,
-                                            True, ("stratford1995", "hall2011")),
+    "psfs": ChangeThreshold("psfs", "points", None, 2.0, None, True, ("stratford1995", "hall2011")),
+    "psfs_single_activity": ChangeThreshold(
+        "psfs_single_activity", "points", None, 3.0, None, True, ("stratford1995", "hall2011")
+    ),
 }
 
 # ---------------------------------------------------------------------------------------

@@ -1,0 +1,157 @@
+"""Clinical assessment: intake format, tests, questionnaires, red flags, lifestyle, evidence.
+
+Pure functions, except :func:`read_intake`, which reads a file::
+
+    from kinechain.clinic import read_intake, parse_intake, assess_clinical
+
+    intake = read_intake("intake.json")          # or parse_intake(dict, source="...")
+    assessment = assess_clinical(intake)
+    assessment.to_dict()["red_flags"]["urgency"]   # "emergency" | "urgent" | "none"
+
+Methods, thresholds and sources: ``docs/clinic.md``.
+"""
+
+from kinechain.clinic._assess import (
+    ASSESSMENT_SCHEMA_ID,
+    ClinicalAssessment,
+    ProgramGate,
+    assess_clinical,
+)
+from kinechain.clinic._evidence import EVIDENCE, GRADE_DESCRIPTIONS, GRADES, Evidence
+from kinechain.clinic._exam import (
+    CalfSide,
+    Criterion,
+    FootSide,
+    HamstringSide,
+    HipAbductorSide,
+    HipFlexorSide,
+    KneeSide,
+    PelvisSide,
+    SidePair,
+    WbltSide,
+    assess_calf,
+    assess_foot,
+    assess_hamstrings,
+    assess_hip_abductors,
+    assess_hip_flexors,
+    assess_knee,
+    assess_pelvis,
+    classify_calf,
+    fpi6_category,
+    wblt_cm_to_deg,
+    wblt_deg_to_cm,
+    wblt_side,
+)
+from kinechain.clinic._intake import (
+    INTAKE_SCHEMA_ID,
+    Intake,
+    IntakeError,
+    Lifestyle,
+    Patient,
+    PsfsActivity,
+    Questionnaires,
+    RedFlags,
+    Tests,
+    intake_json_schema,
+    intake_template,
+    parse_intake,
+)
+from kinechain.clinic._io import read_intake
+from kinechain.clinic._lifestyle import LifestyleFactor, LifestyleResult, assess_lifestyle
+from kinechain.clinic._questionnaires import (
+    NprsResult,
+    OdiResult,
+    PsfsResult,
+    QuestionnaireResults,
+    RmdqResult,
+    StartBackResult,
+    nprs_mcid,
+    score_nprs,
+    score_odi,
+    score_psfs,
+    score_questionnaires,
+    score_rmdq,
+    score_startback,
+    startback_risk,
+)
+from kinechain.clinic._red_flags import (
+    RED_FLAG_RULES,
+    RedFlagReason,
+    RedFlagResult,
+    RedFlagRule,
+    assess_red_flags,
+    program_allowed,
+)
+from kinechain.clinic._thresholds import CITATIONS, OUTCOME_CHANGE, ChangeThreshold
+
+__all__ = [
+    "ASSESSMENT_SCHEMA_ID",
+    "CITATIONS",
+    "EVIDENCE",
+    "GRADES",
+    "GRADE_DESCRIPTIONS",
+    "INTAKE_SCHEMA_ID",
+    "OUTCOME_CHANGE",
+    "RED_FLAG_RULES",
+    "CalfSide",
+    "ChangeThreshold",
+    "ClinicalAssessment",
+    "Criterion",
+    "Evidence",
+    "FootSide",
+    "HamstringSide",
+    "HipAbductorSide",
+    "HipFlexorSide",
+    "Intake",
+    "IntakeError",
+    "KneeSide",
+    "Lifestyle",
+    "LifestyleFactor",
+    "LifestyleResult",
+    "NprsResult",
+    "OdiResult",
+    "Patient",
+    "PelvisSide",
+    "ProgramGate",
+    "PsfsActivity",
+    "PsfsResult",
+    "QuestionnaireResults",
+    "Questionnaires",
+    "RedFlagReason",
+    "RedFlagResult",
+    "RedFlagRule",
+    "RedFlags",
+    "RmdqResult",
+    "SidePair",
+    "StartBackResult",
+    "Tests",
+    "WbltSide",
+    "assess_calf",
+    "assess_clinical",
+    "assess_foot",
+    "assess_hamstrings",
+    "assess_hip_abductors",
+    "assess_hip_flexors",
+    "assess_knee",
+    "assess_lifestyle",
+    "assess_pelvis",
+    "assess_red_flags",
+    "classify_calf",
+    "fpi6_category",
+    "intake_json_schema",
+    "intake_template",
+    "nprs_mcid",
+    "parse_intake",
+    "program_allowed",
+    "read_intake",
+    "score_nprs",
+    "score_odi",
+    "score_psfs",
+    "score_questionnaires",
+    "score_rmdq",
+    "score_startback",
+    "startback_risk",
+    "wblt_cm_to_deg",
+    "wblt_deg_to_cm",
+    "wblt_side",
+]
