@@ -102,6 +102,91 @@ def analyze(
         raise typer.Exit(code=2 if not done else 1)
 
 
+@app.command("intake-template")
+def intake_template_cmd(
+    full: Annotated[bool, typer.Option(help="Fill every field, not just the example")] = False,
+    schema: Annotated[bool, typer.Option(help="Print the JSON Schema instead")] = False,
+) -> None:
+    """Print an example intake JSON (kinechain.intake/1), or its JSON Schema."""
+    import json
+
+    from kinechain.clinic import intake_json_schema, intake_template
+
+    data = intake_json_schema() if schema else intake_template(full=full)
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def assess(
+    intake: Annotated[Path, typer.Argument(help="Intake JSON (see `kinechain intake-template`)")],
+    gait: Annotated[
+        Path | None, typer.Option(help="Folder written by `kinechain analyze` for this person")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder")] = Path(
+        "assessment"
+    ),
+    report: Annotated[bool, typer.Option(help="Write report.html and handout.pdf")] = True,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output folder")] = False,
+) -> None:
+    """Assess one person: red flags, calf, chain findings, lumbar load, home program."""
+    from kinechain._assess import assess_files
+    from kinechain.io._assessment import write_assessment
+
+    try:
+        result = assess_files(intake, gait)
+        target = write_assessment(
+            result, out_dir, report=report, overwrite=overwrite, gait_folder=gait
+        )
+    except Exception as exc:
+        if os.environ.get("KINECHAIN_DEBUG") == "1":
+            raise
+        lines = str(exc).splitlines() if isinstance(exc, KinechainError) else [_fail_line(exc)]
+        for line in lines or [_fail_line(exc)]:
+            err.print(f"error: {line}")
+        raise typer.Exit(code=2) from None
+    flags = result.clinical["red_flags"]
+    if flags.get("refer"):
+        err.print(
+            f"RED FLAGS ({flags.get('urgency')}): refer before any exercise — see "
+            f"{target / 'assessment.json'}"
+        )
+    out.print(f"{intake.name}: assessment in {target}")
+
+
+@app.command()
+def progress(
+    assessments: Annotated[
+        list[Path], typer.Argument(help="assessment.json files (or folders) of one person")
+    ],
+    sessions: Annotated[
+        Path | None, typer.Option(help="Logged sessions: JSON list or CSV (date,exercise_id,...)")
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the progress summary JSON here")
+    ] = None,
+) -> None:
+    """Change since the first assessment, against MDC and MCID, with adherence."""
+    import json
+
+    from kinechain.io._assessment import read_assessments, read_sessions
+    from kinechain.program import progress as compute_progress
+
+    try:
+        data = read_assessments(assessments)
+        logged = read_sessions(sessions) if sessions is not None else []
+        report = compute_progress(data, logged)
+    except Exception as exc:
+        if os.environ.get("KINECHAIN_DEBUG") == "1":
+            raise
+        err.print(f"error: {_fail_line(exc)}")
+        raise typer.Exit(code=2) from None
+    result = report.to_dict()
+    out.print(result.get("summary", ""))
+    if out_file is not None:
+        out_file.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        out.print(f"progress summary in {out_file}")
+
+
 @app.command("norms")
 def list_norms() -> None:
     """List the bundled normative data sets."""

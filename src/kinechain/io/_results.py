@@ -23,7 +23,14 @@ from kinechain.errors import InputError
 if TYPE_CHECKING:
     from kinechain._pipeline import Analysis
 
-__all__ = ["angles_csv", "events_csv", "metrics_json", "write_results"]
+__all__ = [
+    "angles_csv",
+    "clean_json",
+    "events_csv",
+    "metrics_json",
+    "write_folder",
+    "write_results",
+]
 
 REQUIRED_COLUMNS = (
     "left_ankle_dorsiflexion",
@@ -61,16 +68,16 @@ def events_csv(analysis: Analysis) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _clean(obj: Any) -> Any:
+def clean_json(obj: Any) -> Any:
     """Make a structure strictly JSON: NaN/inf → null, NumPy scalars/arrays → Python."""
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return {str(k): clean_json(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
+        return [clean_json(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return _clean(obj.tolist())
+        return clean_json(obj.tolist())
     if isinstance(obj, np.generic):
-        return _clean(obj.item())
+        return clean_json(obj.item())
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     return obj
@@ -78,7 +85,41 @@ def _clean(obj: Any) -> Any:
 
 def metrics_json(analysis: Analysis) -> str:
     """metrics.json text (strict JSON, NaN written as null)."""
-    return json.dumps(_clean(analysis.metrics()), indent=2, allow_nan=False) + "\n"
+    return json.dumps(clean_json(analysis.metrics()), indent=2, allow_nan=False) + "\n"
+
+
+def write_folder(files: dict[str, str | bytes], out_dir: Path | str, *, overwrite: bool) -> Path:
+    """Write ``files`` (name → text or bytes) as the folder ``out_dir``, all or nothing.
+
+    Raises
+    ------
+    InputError
+        ``out_dir`` exists and is not empty while ``overwrite`` is False, or is a file.
+    """
+    target = Path(out_dir)
+    if target.exists() and not target.is_dir():
+        raise InputError(target, "output path exists and is not a folder")
+    if target.exists() and any(target.iterdir()) and not overwrite:
+        raise InputError(target, "output folder is not empty; use --overwrite to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content, encoding="utf-8")
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old / "x")
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
 
 
 def write_results(
@@ -96,7 +137,7 @@ def write_results(
         raise InputError(target, "output path exists and is not a folder")
     if target.exists() and any(target.iterdir()) and not overwrite:
         raise InputError(target, "output folder is not empty; use --overwrite to replace it")
-    files: dict[str, str] = {
+    files: dict[str, str | bytes] = {
         "angles.csv": angles_csv(analysis),
         "events.csv": events_csv(analysis),
         "metrics.json": metrics_json(analysis),
@@ -105,19 +146,4 @@ def write_results(
         from kinechain.report import render_report
 
         files["report.html"] = render_report(analysis)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8")
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, old / "x")
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+    return write_folder(files, target, overwrite=overwrite)
