@@ -218,7 +218,7 @@ def _program(program: dict[str, Any]) -> str:
     for ex in items:
         rows.append(
             f"<tr><td class=l><b>{escape(str(ex.get('name') or ex.get('id')))}</b></td>"
-            f"<td class=l>{escape(str(ex.get('sides') or ex.get('side') or 'both'))}</td>"
+            f"<td class=l>{escape(str(ex.get('side_text') or ex.get('side') or 'both'))}</td>"
             f"<td class=l>{escape(str(ex.get('dosage_text') or ex.get('dosage') or ''))}</td>"
             f"<td class=l>{escape(str(ex.get('why') or ex.get('reason') or ''))}</td></tr>"
         )

@@ -83,7 +83,7 @@ def render_handout(data: dict[str, Any]) -> bytes:
     pdf.ln(2)
     for i, ex in enumerate(program["exercises"], start=1):
         name = ex.get("name") or ex.get("id")
-        side = ex.get("sides") or ex.get("side")
+        side = ex.get("side_text") or ex.get("side")
         para(f"{i}. {name}" + (f" ({side})" if side else ""), 13, "B", 7)
         dose = ex.get("dosage_text") or ex.get("dosage")
         if dose:
