@@ -37,6 +37,7 @@ test: install lint
 
 bench: install .bench/opensim/bin/python
 	$(BIN)/python benchmarks/bench_analyze.py
+	$(BIN)/python benchmarks/bench_assess.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -161,7 +161,7 @@ MEASURES: Final[dict[str, MeasureSpec]] = {
     ),
     "df_knee_extended_deg": MeasureSpec(
         "df_knee_extended_deg",
-        "dorsiflexion, knee straight",
+        "knee-straight dorsiflexion",
         "deg",
         -30,
         60,
@@ -176,7 +176,7 @@ MEASURES: Final[dict[str, MeasureSpec]] = {
     ),
     "df_knee_flexed_deg": MeasureSpec(
         "df_knee_flexed_deg",
-        "dorsiflexion, knee bent",
+        "knee-bent dorsiflexion",
         "deg",
         -30,
         60,
@@ -671,7 +671,7 @@ def _number(value: Any, spec: MeasureSpec, where: _Where, field: str) -> float:
     x = float(value)
     if not math.isfinite(x) or not spec.low <= x <= spec.high:
         raise where.error(
-            field, f"{value!r} is outside the range {spec.low:g}–{spec.high:g} {spec.unit}"
+            field, f"{value!r} is outside the range {spec.low:g} to {spec.high:g} {spec.unit}"
         )
     return x
 
@@ -962,7 +962,7 @@ def _read_sessions(sessions: Sequence[Mapping[str, Any]]) -> list[_Session]:
             ):
                 raise InputError(
                     "sessions",
-                    f"pain {pain!r} is outside the range 0–10",
+                    f"pain {pain!r} is outside the range 0 to 10",
                     field=f"{where}.pain_nprs",
                 )
             pain = float(pain)
@@ -1232,15 +1232,17 @@ def _summary(
                 text += " With fewer than half done, the programme has not had a fair trial yet."
             parts.append(text)
     if pain is not None and len(pain.weekly) > 1:
+        mdc_pts = MEASURES["nprs"].mdc
         verdict = (
-            "within measurement error"
+            f"within measurement error (MDC {mdc_pts:g} points)"
             if pain.within_error
-            else f"a change of at least the {MEASURES['nprs'].mdc:g}-point MDC"
+            else f"{'down' if pain.change < 0 else 'up'} {abs(pain.change):.1f} points, more "
+            f"than measurement error (MDC {mdc_pts:g} points)"
         )
         parts.append(
             f"Pain logged with the sessions averaged {pain.first_week_mean:.1f}/10 in week "
             f"{pain.weekly[0][0]} and {pain.last_week_mean:.1f}/10 in week {pain.weekly[-1][0]}"
-            f" ({verdict})."
+            f": {verdict}."
         )
     parts.append(
         "These are measurements, not a diagnosis: discuss them with your physical therapist."

@@ -859,12 +859,13 @@ def build_program(
     -----
     Rules, in order (all sides from the finding; a finding without a side means both):
 
-    1. Calf: ``calf_gastrocnemius_tight`` → gastrocnemius stretch; ``calf_soleus_or_joint_
-       restricted`` → soleus stretch and a note to have the joint checked if the week-3 re-test
-       shows no real change. ``ankle_wblt_restricted`` / ``ankle_peak_df_restricted`` on a side
-       → the stretch(es) the Silfverskiöld test chose for that side, or both calf stretches
-       when it did not classify the side. ``ankle_df_asymmetry`` → the calf stretches on both
-       sides with one extra hold on the stiffer side.
+    1. Calf: ``calf_gastrocnemius_tight`` → gastrocnemius stretch;
+       ``calf_soleus_or_joint_restricted`` → soleus stretch and a note to have the joint
+       checked if the week-3 re-test shows no real change. ``ankle_wblt_restricted`` /
+       ``ankle_peak_df_restricted`` on a side → the stretch(es) the Silfverskiöld test chose for
+       that side, or both calf stretches when it did not classify the side.
+       ``ankle_df_asymmetry`` → the calf stretches on both sides with one extra hold on the
+       stiffer side.
     2. One finding, fixed exercises: see :data:`FINDING_RULES`.
     3. Always the basic component :data:`BASE_COMPONENT` (glute bridge, plank — dead bug when
        pain is severe — and squats from week 3); ``lumbar_*`` findings are given as its reason.
