@@ -58,7 +58,11 @@ def test_assess_the_issue_example(tmp_path: Path, template: dict[str, object]) -
     out = tmp_path / "a"
     proc = run_cli("assess", intake, "--out", out)
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["assessment.json", "handout.pdf", "report.html"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "assessment.json",
+        "handout.pdf",
+        "report.html",
+    ]
     a = json.loads((out / "assessment.json").read_text())
     assert list(a)[:2] == ["schema", "red_flags"]  # red flags first
     assert a["red_flags"]["refer"] is False and a["red_flags"]["urgency"] == "none"
@@ -107,13 +111,14 @@ def test_assess_with_gait(tmp_path: Path, hc032_gait: Path) -> None:
         "schema": "kinechain.intake/1",
         "date": "2026-11-02",
         "patient": {"age": 12, "sex": "male", "height_m": 1.58, "mass_kg": 60.3},
-        "tests": {"df_knee_extended_deg": {"left": 8, "right": 4},
-                  "df_knee_flexed_deg": {"left": 20, "right": 9}},
+        "tests": {
+            "df_knee_extended_deg": {"left": 8, "right": 4},
+            "df_knee_flexed_deg": {"left": 20, "right": 9},
+        },
         "questionnaires": {"nprs": 3},
     }
     out = tmp_path / "a"
-    proc = run_cli("assess", write(tmp_path, "i.json", intake), "--gait", hc032_gait,
-                   "--out", out)
+    proc = run_cli("assess", write(tmp_path, "i.json", intake), "--gait", hc032_gait, "--out", out)
     assert proc.returncode == 0, proc.stderr
     a = json.loads((out / "assessment.json").read_text())
     gait_ids = {f["id"] for f in a["findings"] if f["source"] == "gait"}
@@ -124,11 +129,13 @@ def test_assess_with_gait(tmp_path: Path, hc032_gait: Path) -> None:
     assert "Gait analysis" in html and html.count("<svg") >= 8
 
 
-def test_gait_of_another_person_is_refused(tmp_path: Path, hc032_gait: Path,
-                                           template: dict) -> None:
+def test_gait_of_another_person_is_refused(
+    tmp_path: Path, hc032_gait: Path, template: dict
+) -> None:
+    data = json.loads(json.dumps(template))
+    data["patient"].update({"mass_kg": 92.0, "height_m": 1.86})  # HC032A: 60.3 kg, 1.58 m
     out = tmp_path / "a"
-    proc = run_cli("assess", write(tmp_path, "i.json", template), "--gait", hc032_gait,
-                   "--out", out)
+    proc = run_cli("assess", write(tmp_path, "i.json", data), "--gait", hc032_gait, "--out", out)
     assert proc.returncode == 2
     assert "another person" in proc.stderr and not out.exists()
 
@@ -139,8 +146,9 @@ def test_gait_folder_of_an_older_format(tmp_path: Path, hc032_gait: Path, templa
     metrics = json.loads((hc032_gait / "metrics.json").read_text())
     metrics["schema"] = "kinechain.metrics/0"
     (old / "metrics.json").write_text(json.dumps(metrics))
-    proc = run_cli("assess", write(tmp_path, "i.json", template), "--gait", old,
-                   "--out", tmp_path / "a")
+    proc = run_cli(
+        "assess", write(tmp_path, "i.json", template), "--gait", old, "--out", tmp_path / "a"
+    )
     assert proc.returncode == 2 and "kinechain.metrics/0" in proc.stderr
 
 
@@ -149,8 +157,8 @@ def test_progress_between_two_visits(tmp_path: Path, template: dict) -> None:
     first["date"] = "2026-01-05"
     second = json.loads(json.dumps(template))
     second["date"] = "2026-02-16"
-    second["tests"]["wblt_cm"]["left"] = 9.0   # +3.0 cm > MDC 1.9 cm
-    second["questionnaires"]["nprs"] = 5       # −1 < MCID 2
+    second["tests"]["wblt_cm"]["left"] = 9.0  # +3.0 cm > MDC 1.9 cm
+    second["questionnaires"]["nprs"] = 5  # −1 < MCID 2
     outs = []
     for i, d in enumerate((first, second)):
         out = tmp_path / f"a{i}"

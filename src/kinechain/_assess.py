@@ -211,6 +211,7 @@ def _lumbar_load(
         out["standing"] = standing_lumbar_summary(
             body_mass_kg=float(mass),
             sex=getattr(patient, "sex", None),
+            height_m=getattr(patient, "height_m", None),
             findings=findings,
         )
     return out or None
