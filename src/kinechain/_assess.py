@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kinechain.chain import LINKS, Association, Finding, gait_findings, stride_associations
+from kinechain.chain import (
+    LINK_EVIDENCE,
+    LINKS,
+    Association,
+    Finding,
+    gait_findings,
+    stride_associations,
+)
 from kinechain.errors import DataFormatError, InputError
 
 __all__ = ["ASSESSMENT_SCHEMA", "Assessment", "assess", "assess_files", "read_gait_folder"]
@@ -79,7 +86,7 @@ def _chain_summary(
                 "measured": bool(here),
                 "present": bool(present),
                 "findings": [f"{f.id}:{f.side}" if f.side else f.id for f in present],
-                "evidence": sorted({f.evidence for f in here}),
+                "evidence": LINK_EVIDENCE[link],
                 "tested_in_person": [
                     a.verdict for a in tests if a.link == link and a.verdict != "too_few_strides"
                 ],
@@ -165,7 +172,7 @@ def assess(
     start = _date(clinical.date) or today or dt.date.today()
     load = _lumbar_load(intake, gait, findings)
     program = _program(findings, cdict, intake, start)
-    used = sorted({f.evidence for f in findings})
+    used = sorted({f.evidence for f in findings if f.evidence} | set(LINK_EVIDENCE.values()))
     evidence = {k: EVIDENCE[k].to_dict() for k in used if k in EVIDENCE}
     if "calf_low_back_pain" in EVIDENCE:
         evidence["calf_low_back_pain"] = EVIDENCE["calf_low_back_pain"].to_dict()

@@ -14,11 +14,12 @@ from kinechain.chain._gait import (
     gait_findings,
     stride_associations,
 )
-from kinechain.chain._model import LINKS, Finding
+from kinechain.chain._model import LINK_EVIDENCE, LINKS, Finding
 
 __all__ = [
     "ASSOCIATIONS",
     "LINKS",
+    "LINK_EVIDENCE",
     "MIN_STRIDES_FOR_ASSOCIATION",
     "PEAK_DF_RESTRICTED_DEG",
     "Association",

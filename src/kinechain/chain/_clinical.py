@@ -157,7 +157,11 @@ def _simple(
                 evidence=evidence,
                 citation=_criteria_source(data, ""),
                 source="clinical_test",
-                detail=f"{label}: {verdict}",
+                detail=(
+                    f"{label}: {'positive' if present else 'negative'}"
+                    if flag_key is not None
+                    else f"{label}: {str(verdict).replace('_', ' ')}"
+                ),
             )
         )
     return out
@@ -178,7 +182,7 @@ def _lifestyle_and_pain(a: Mapping[str, Any]) -> list[Finding]:
                 normal_high=None,
                 present=True,
                 severity="mild",
-                evidence="exercise_low_back_pain",
+                evidence="",
                 citation=str(f.get("source", "")),
                 source="lifestyle",
                 detail=str(f.get("advice", "")),
@@ -205,7 +209,7 @@ def _lifestyle_and_pain(a: Mapping[str, Any]) -> list[Finding]:
                 normal_high=0.0,
                 present=present,
                 severity=sev if present else "none",
-                evidence="exercise_low_back_pain",
+                evidence="",
                 citation="NPRS (Childs et al. 2005); ODI (Fairbank & Pynsent 2000)",
                 source="questionnaire",
                 detail=(

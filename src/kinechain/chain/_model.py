@@ -5,13 +5,25 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["LINKS", "Finding", "Link", "Severity"]
+__all__ = ["LINKS", "LINK_EVIDENCE", "Finding", "Link", "Severity"]
 
 Link = Literal["calf", "ankle", "foot", "knee", "hip", "pelvis", "lumbar", "lifestyle", "pain"]
 Severity = Literal["none", "mild", "moderate", "severe"]
 
 #: The kinetic chain, bottom up, in the order findings are shown.
 LINKS: tuple[str, ...] = ("calf", "ankle", "foot", "knee", "hip", "pelvis", "lumbar")
+
+#: The evidence behind each link of the chain (keys of ``kinechain.clinic.EVIDENCE``): how
+#: strongly the literature supports that this link takes part in the calf-to-back chain.
+LINK_EVIDENCE: dict[str, str] = {
+    "calf": "calf_tightness",
+    "ankle": "ankle_df_gait",
+    "foot": "foot_pronation",
+    "knee": "knee_hyperextension",
+    "hip": "hip_push_off",
+    "pelvis": "pelvic_tilt",
+    "lumbar": "lumbar_extension",
+}
 
 
 @dataclass(frozen=True)

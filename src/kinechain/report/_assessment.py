@@ -42,7 +42,7 @@ def render_chain_diagram(chain: list[dict[str, Any]], evidence: dict[str, Any]) 
     Red: a finding is present; green: measured and within normal limits; grey: not measured.
     Under each box, the weakest evidence grade of the links' findings.
     """
-    w, box_w, box_h, gap = 760, 92, 46, 14
+    w, box_w, box_h, gap = 760, 94, 46, 12
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="110" '
         'viewBox="0 0 760 110" role="img" aria-label="kinetic chain">'
@@ -181,6 +181,21 @@ def _chain_tests(tests: list[dict[str, Any]]) -> str:
     return "<ul>" + "".join(f"<li>{escape(t['statement'])}</li>" for t in tests) + "</ul>"
 
 
+_LOAD_ROWS = (
+    ("upper_body_weight_n", "Upper-body weight above L5/S1", "N"),
+    ("moment_nm", "L5/S1 extension moment", "N·m"),
+    ("extensor_force_n", "Back-extensor force", "N"),
+    ("compression_n", "Compression", "N"),
+    ("shear_n", "Shear", "N"),
+    ("peak_compression_n", "Peak compression", "N"),
+    ("peak_shear_n", "Peak shear", "N"),
+    ("peak_moment_nm", "Peak L5/S1 moment", "N·m"),
+    ("niosh_action_limit_n", "NIOSH action limit (compression)", "N"),
+    ("niosh_max_limit_n", "NIOSH maximum permissible limit", "N"),
+    ("shear_limit_n", "Suggested shear limit", "N"),
+)
+
+
 def _load(load: dict[str, Any] | None) -> str:
     if not load:
         return "<p>No load estimate: body mass not given.</p>"
@@ -189,19 +204,30 @@ def _load(load: dict[str, Any] | None) -> str:
         block = load.get(key)
         if not block:
             continue
-        rows = []
-        for k, v in block.items():
-            if isinstance(v, int | float | str) or v is None:
+        rows = [f"<p class=small>{escape(str(block.get('model', '')))}</p><table>"]
+        for k, label, unit in _LOAD_ROWS:
+            if block.get(k) is not None:
                 rows.append(
-                    f"<tr><td class=l>{escape(k.replace('_', ' '))}</td><td>{_num(v)}</td></tr>"
+                    f"<tr><td class=l>{label}</td><td>{_num(block[k], 0)}</td>"
+                    f"<td class=l>{unit}</td></tr>"
                 )
+        share = block.get("compression_share_of_action_limit")
+        if share is not None:
+            rows.append(
+                f"<tr><td class=l>Compression as share of the action limit</td>"
+                f"<td>{100 * float(share):.0f}</td><td class=l>%</td></tr>"
+            )
+        rows.append("</table>")
+        cf = block.get("counterfactual")
+        if isinstance(cf, dict) and cf.get("statement"):
+            rows.append(f'<p class="note">{escape(str(cf["statement"]))}</p>')
         notes = block.get("assumptions") or block.get("notes") or []
         notes_html = (
             "<ul class=small>" + "".join(f"<li>{escape(str(n))}</li>" for n in notes) + "</ul>"
             if isinstance(notes, list)
             else ""
         )
-        parts.append(f"<h3>{title}</h3><table>{''.join(rows)}</table>{notes_html}")
+        parts.append(f"<h3>{title}</h3>{''.join(rows)}{notes_html}")
     return "".join(parts) or "<p>No load estimate.</p>"
 
 
