@@ -169,6 +169,10 @@ def test_progress_between_two_visits(tmp_path: Path, template: dict) -> None:
     proc = run_cli("progress", *outs, "--out", summary)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(summary.read_text())
-    assert data["summary"]
-    text = json.dumps(data)
-    assert "wblt" in text and "nprs" in text
+    assert data["summary"] and data["n_assessments"] == 2
+    by = {(m["measure"], m["side"]): m for m in data["measures"]}
+    wblt = by[("wblt_cm", "left")]
+    assert (wblt["first"], wblt["latest"]) == (6.0, 9.0)
+    assert wblt["exceeds_mdc"] is True  # +3.0 cm beyond the 1.9 cm MDC (Powden 2015)
+    nprs = by[("nprs", None)]
+    assert nprs["change"] == -1.0 and nprs["exceeds_mcid"] is False  # MCID 2 points

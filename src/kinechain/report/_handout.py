@@ -94,7 +94,7 @@ def render_handout(data: dict[str, Any]) -> bytes:
         for label, key in (("Progress", "progression"), ("Take care", "cautions")):
             text = ex.get(key)
             if text:
-                para(f"{label}: " + "; ".join(_lines(text)), 9, "I")
+                para(f"{label}: " + " ".join(_lines(text)), 9, "I")
         why = ex.get("why") or ex.get("reason")
         if why:
             para(f"Why: {why}", 9)
