@@ -25,8 +25,8 @@ from typing import Literal
 __all__ = [
     "DE_LEVA_1996",
     "DE_LEVA_REFERENCE",
-    "Sex",
     "SegmentParameters",
+    "Sex",
     "UpperBody",
     "segment_parameters",
     "upper_body",
@@ -187,9 +187,7 @@ def whole_body_mass_fraction(sex: str | None = None, *, split_trunk: bool = Fals
         1.0000 for men and 0.9999 for women with de Leva's published values.
     """
     p = {k: segment_parameters(k, sex).mass_fraction for k in DE_LEVA_1996["male"]}
-    trunk = (
-        p["upper_trunk"] + p["middle_trunk"] + p["lower_trunk"] if split_trunk else p["trunk"]
-    )
+    trunk = p["upper_trunk"] + p["middle_trunk"] + p["lower_trunk"] if split_trunk else p["trunk"]
     return p["head"] + trunk + 2.0 * sum(p[k] for k in _LIMBS)
 
 
@@ -259,4 +257,6 @@ def upper_body(sex: str | None = None) -> UpperBody:
         level -= s.mean_length_m
     mass = sum(m for m, _ in parts)
     com = sum(m * z for m, z in parts) / mass
-    return UpperBody(mass_fraction=mass, com_height_fraction=(com - l5s1) / reference_stature_m(sex))
+    return UpperBody(
+        mass_fraction=mass, com_height_fraction=(com - l5s1) / reference_stature_m(sex)
+    )
