@@ -9,7 +9,9 @@
 * :func:`static_lumbar_load` — the top-down (3DSSPP-style) estimate for a static posture;
 * :func:`counterfactual` — the same person with a normal ankle: the share of the load the
   compensation of a dorsiflexion deficit is responsible for (a model estimate);
-* :func:`standing_lumbar_summary` — the standing estimate of a patient, for the assessment.
+* :func:`standing_lumbar_summary` — the standing estimate of a patient, for the assessment;
+  :func:`gait_lumbar_summary` — a :class:`LumbarLoad` and its counterfactual as one JSON-ready
+  dict (for ``metrics.json``).
 
 Pure functions over :class:`~kinechain.trial.Trial` values and kinematic results; no file I/O.
 Methods, equations, conventions, assumptions, sources and the validation against Vicon's
@@ -32,6 +34,7 @@ from kinechain.load._counterfactual import (
     Counterfactual,
     CounterfactualScenario,
     counterfactual,
+    gait_lumbar_summary,
     standing_lumbar_summary,
 )
 from kinechain.load._dynamics import (
@@ -41,25 +44,27 @@ from kinechain.load._dynamics import (
     inverse_dynamics,
 )
 from kinechain.load._lumbar import LumbarLoad, l5s1_position, lumbar_load
-from kinechain.load._spine import (
-    DEFAULT_EXTENSOR_MOMENT_ARM_M,
+from kinechain.load._static import (
+    EXTENSOR_MOMENT_ARM_M,
     NIOSH_ACTION_LIMIT_N,
-    NIOSH_MAXIMUM_N,
+    NIOSH_MAX_LIMIT_N,
     SHEAR_LIMIT_N,
-    StaticLumbarLoad,
+    UPPER_BODY_FRACTION,
+    StaticLoad,
     single_equivalent_muscle,
     static_lumbar_load,
 )
 
 __all__ = [
     "COUPLING_SCENARIOS",
-    "DEFAULT_EXTENSOR_MOMENT_ARM_M",
     "DEFAULT_LUMBAR_SHARE",
     "DE_LEVA_1996",
+    "EXTENSOR_MOMENT_ARM_M",
     "NIOSH_ACTION_LIMIT_N",
-    "NIOSH_MAXIMUM_N",
+    "NIOSH_MAX_LIMIT_N",
     "NORM_PEAK_DORSIFLEXION_DEG",
     "SHEAR_LIMIT_N",
+    "UPPER_BODY_FRACTION",
     "Counterfactual",
     "CounterfactualScenario",
     "ExternalLoads",
@@ -69,10 +74,11 @@ __all__ = [
     "SegmentInertia",
     "SegmentModel",
     "SegmentParameters",
-    "StaticLumbarLoad",
+    "StaticLoad",
     "UpperBody",
     "counterfactual",
     "external_loads",
+    "gait_lumbar_summary",
     "inverse_dynamics",
     "l5s1_position",
     "lumbar_load",

@@ -126,6 +126,22 @@ def _to_frames(x: FloatArray, analog_rate: float, trial: Trial) -> FloatArray:
     return out
 
 
+def _unloaded_offset(fz: FloatArray) -> float:
+    """Vertical force a plate reads when unloaded (amplifier drift, plate not zeroed), N.
+
+    The median of the samples within max(5 N, 3 % of the 1–99 % span) of the 1st percentile
+    (the rule ``kinechain.gait`` uses); 0 when the plate is never unloaded or reads below 0.
+    Used only to decide which samples are loaded, not to correct the force.
+    """
+    ok = fz[np.isfinite(fz)]
+    if ok.size == 0:
+        return 0.0
+    lo, hi = np.percentile(ok, [1.0, 99.0])
+    low = ok[ok <= lo + max(5.0, 0.03 * (hi - lo))]
+    offset = float(np.median(low))
+    return offset if 0.0 < offset < CONTACT_THRESHOLD_N * 5 else 0.0
+
+
 def _plate_loads(
     plate: ForcePlate, trial: Trial, up: FloatArray, cutoff_hz: float | None
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -134,7 +150,8 @@ def _plate_loads(
     cop = np.asarray(plate.cop, dtype=np.float64)
     free = np.nan_to_num(np.asarray(plate.free_moment, dtype=np.float64))
     fz = f @ up
-    loaded = np.isfinite(fz) & (fz > CONTACT_THRESHOLD_N) & np.isfinite(cop).all(axis=1)
+    loaded = np.isfinite(fz) & (fz - _unloaded_offset(fz) > CONTACT_THRESHOLD_N)
+    loaded &= np.isfinite(cop).all(axis=1)
     f = np.where(loaded[:, None], f, 0.0)
     centre = plate.centre
     # Moment about the plate centre first (small lever arms), then carried to the origin.
@@ -148,7 +165,7 @@ def _plate_loads(
     f_fr = _to_frames(f, plate.rate, trial)
     m_fr = _to_frames(m_o, plate.rate, trial)
     cop_fr = _to_frames(np.where(loaded[:, None], cop, np.nan), plate.rate, trial)
-    fz_fr = _to_frames(np.where(np.isfinite(fz), fz, 0.0)[:, None], plate.rate, trial)[:, 0]
+    fz_fr = _to_frames(np.where(loaded, fz, 0.0)[:, None], plate.rate, trial)[:, 0]
     return f_fr, m_fr, cop_fr, fz_fr
 
 

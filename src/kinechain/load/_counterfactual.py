@@ -4,15 +4,15 @@ A model estimate, not a measurement. The clinical hypothesis (``clinical.md`` §
 inconsistent evidence) is that a dorsiflexion deficit is made up for higher in the chain by
 more anterior pelvic tilt and more lumbar extension. The model:
 
-1. **Deficit** ``D``: per side, how far the measured peak stance dorsiflexion falls short of the
-   norm (11.8°, Schwartz et al. 2008, free speed; never negative), averaged over the sides.
+1. **Deficit** ``D``: how far the measured peak stance dorsiflexion falls short of a
+   non-restricted ankle (10°, the threshold of Rao et al. 2024; never negative), on the worse
+   side.
 2. **Compensation**: ``ΔT = k·D`` degrees of extra anterior pelvic tilt, ``k`` the coupling
-   (deg of tilt per deg of deficit). No study quantifies ``k``; the scenarios span 0.25 (low),
-   0.5 (central) and 1.0 (high); ``k = 0``, which the literature cannot rule out, would make
-   nothing attributable.
+   (deg of tilt per deg of deficit). No study quantifies ``k``; the scenarios are 0 (low: no
+   coupling, which the literature cannot rule out), 0.25 (central) and 0.5 (high).
 3. **Posture**: a share ``λ`` of ``ΔT`` is absorbed by extra lumbar extension (the trunk stays
    upright); the rest, ``(1 − λ)ΔT``, leans the trunk forward with the pelvis. Default
-   ``λ = 0.75``.
+   ``λ = 1`` (trunk upright, the usual description of the compensation).
 4. **Counterfactual**: the pelvis (and with it the L5/S1 disc, which follows the sacrum) is
    turned back by ``ΔT``; the upper body's CoM is turned back about L5/S1 by ``(1 − λ)ΔT``,
    which changes the gravitational moment by ``W × Δlever``. Net force, accelerations and the
@@ -31,26 +31,36 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kinechain.load._lumbar import LumbarLoad, _rot_about
-from kinechain.load._spine import StaticLumbarLoad, single_equivalent_muscle, static_lumbar_load
+from kinechain.load._static import (
+    REFERENCE_PELVIC_TILT_STANDING_DEG,
+    StaticLoad,
+    single_equivalent_muscle,
+    static_lumbar_load,
+)
 
 FloatArray = NDArray[np.float64]
 
 __all__ = [
     "COUPLING_SCENARIOS",
     "DEFAULT_LUMBAR_SHARE",
+    "DORSIFLEXION_FINDINGS",
     "NORM_PEAK_DORSIFLEXION_DEG",
     "Counterfactual",
     "CounterfactualScenario",
     "counterfactual",
+    "gait_lumbar_summary",
+    "standing_lumbar_summary",
 ]
 
-#: Normative peak stance dorsiflexion, deg: Schwartz et al. 2008 (J Biomech 41:1639), free
-#: speed, 11.8 ± 4.9° (``clinical.md`` §2a).
-NORM_PEAK_DORSIFLEXION_DEG = 11.8
-#: Extra anterior pelvic tilt per degree of dorsiflexion deficit (assumed; no published value).
-COUPLING_SCENARIOS: dict[str, float] = {"low": 0.25, "central": 0.5, "high": 1.0}
-#: Share of the extra pelvic tilt absorbed by lumbar extension (trunk kept upright); assumed.
-DEFAULT_LUMBAR_SHARE = 0.75
+#: Peak stance dorsiflexion of a "normal" (non-restricted) ankle, deg: below 10° was used to
+#: define restricted dorsiflexion (Rao et al. 2024, Front Neurol; ``clinical.md`` §2a; the
+#: Schwartz 2008 mean is 11.8 ± 4.9°).
+NORM_PEAK_DORSIFLEXION_DEG = 10.0
+#: Extra anterior pelvic tilt (and L5/S1 disc inclination) per degree of dorsiflexion deficit:
+#: an assumption, no study has measured it.
+COUPLING_SCENARIOS: dict[str, float] = {"low": 0.0, "central": 0.25, "high": 0.5}
+#: Share of the extra pelvic tilt absorbed by lumbar extension (1: the trunk stays upright).
+DEFAULT_LUMBAR_SHARE = 1.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,26 @@ class Counterfactual:
     scenarios: dict[str, CounterfactualScenario]
     assumptions: list[str] = field(default_factory=list)
 
+    def statement(self) -> str:
+        """One paragraph a clinician can read: what the model says and how far to trust it."""
+        if self.deficit_deg <= 0.0:
+            return (
+                "Model estimate: no dorsiflexion deficit against "
+                f"{self.norm_peak_dorsiflexion_deg:g}°, so no share of the L5/S1 load is "
+                "attributed to a calf compensation."
+            )
+        return (
+            "Model estimate, not a measurement: if the ankle's missing "
+            f"{self.deficit_deg:.1f}° of dorsiflexion were made up by more anterior pelvic tilt "
+            "and lumbar extension, the compensation would account for "
+            f"{_pct_range(*self.share_range('peak_shear'))} of the peak L5/S1 shear and "
+            f"{_pct_range(*self.share_range('peak_compression'))} of the peak compression "
+            "(coupling "
+            + ", ".join(f"{s.coupling:g}" for s in self.scenarios.values())
+            + " degrees of tilt per degree of deficit). No study has measured this coupling; "
+            "the calf-to-back link is a hypothesis with weak evidence."
+        )
+
     def share_range(self, key: str = "peak_compression") -> tuple[float, float]:
         """Lowest and highest attributable share of ``key`` over the scenarios."""
         vals = [s.share[key] for s in self.scenarios.values()]
@@ -138,6 +168,7 @@ class Counterfactual:
         central = self.scenarios.get("central")
         return {
             "label": self.label,
+            "statement": self.statement(),
             "question": "the same person with a normal ankle",
             "peak_dorsiflexion_deg": {
                 k: (None if not np.isfinite(v) else float(v))
@@ -155,6 +186,15 @@ class Counterfactual:
             "scenarios": {k: v.to_dict() for k, v in self.scenarios.items()},
             "assumptions": list(self.assumptions),
         }
+
+
+def _pct_range(lo: float, hi: float) -> str:
+    """A share range in words: "12–30 %", "less than 1 %"."""
+    if max(abs(lo), abs(hi)) < 0.005:
+        return "less than 1 %"
+    if abs(hi - lo) < 0.005:
+        return f"{100 * hi:.0f} %"
+    return f"{100 * lo:.0f} to {100 * hi:.0f} %"
 
 
 def _share(measured: float, cf: float) -> float:
@@ -200,32 +240,29 @@ def _gait_counterfactual(
     return compression, shear
 
 
-def _static_counterfactual(
-    load: StaticLumbarLoad, tilt_deg: float, trunk_deg: float
-) -> tuple[FloatArray, FloatArray]:
+def _static_counterfactual(load: StaticLoad, tilt_deg: float, trunk_deg: float) -> StaticLoad:
+    """The static posture with the pelvis turned back by ``tilt_deg`` and the trunk by
+    ``trunk_deg``."""
     inp = load.inputs
     theta = load.trunk_flexion_deg
-    tilt = (
-        inp["reference_pelvic_tilt_deg"] + theta
-        if inp.get("pelvic_tilt_deg") is None
-        else np.asarray(inp["pelvic_tilt_deg"], dtype=np.float64)
-    )
-    cf = static_lumbar_load(
+    ref = float(inp.get("reference_pelvic_tilt_deg", REFERENCE_PELVIC_TILT_STANDING_DEG))
+    tilt = ref + theta if inp.get("pelvic_tilt_deg") is None else float(inp["pelvic_tilt_deg"])
+    return static_lumbar_load(
         theta - trunk_deg,
-        inp["body_mass_kg"],
-        upper_body_fraction=inp["upper_body_fraction"],
-        com_height_m=inp["com_height_m"],
-        com_anterior_m=inp["com_anterior_m"],
-        extensor_moment_arm_m=inp["extensor_moment_arm_m"],
+        float(inp["body_mass_kg"]),
+        height_m=float(inp["height_m"]),
+        upper_body_fraction=float(inp["upper_body_fraction"]),
+        moment_arm_m=float(inp["moment_arm_m"]),
+        disc_extra_inclination_deg=float(inp["disc_extra_inclination_deg"]),
+        com_height_m=float(inp["com_height_m"]),
+        com_anterior_m=float(inp["com_anterior_m"]),
         pelvic_tilt_deg=tilt - tilt_deg,
-        reference_pelvic_tilt_deg=inp["reference_pelvic_tilt_deg"],
-        disc_offset_deg=inp["disc_offset_deg"],
+        reference_pelvic_tilt_deg=ref,
     )
-    return np.atleast_1d(cf.compression_n), np.atleast_1d(cf.shear_n)
 
 
 def counterfactual(
-    load: LumbarLoad | StaticLumbarLoad,
+    load: LumbarLoad | StaticLoad,
     *,
     peak_dorsiflexion_deg: float | Mapping[str, float] | None = None,
     norm_peak_dorsiflexion_deg: float = NORM_PEAK_DORSIFLEXION_DEG,
@@ -236,18 +273,19 @@ def counterfactual(
 
     Parameters
     ----------
-    load : LumbarLoad or StaticLumbarLoad
+    load : LumbarLoad or StaticLoad
         The measured (gait) or static load.
     peak_dorsiflexion_deg : float or mapping of side to float, optional
         Measured peak stance dorsiflexion (deg). Default: the per-side means over the strides
         that :func:`lumbar_load` found; required for a static load.
     norm_peak_dorsiflexion_deg : float
-        The norm (default 11.8°, Schwartz 2008).
+        Dorsiflexion of a normal ankle (default 10°, Rao et al. 2024).
     coupling : mapping of str to float, optional
         Scenario name → degrees of extra pelvic tilt per degree of deficit. Default
-        :data:`COUPLING_SCENARIOS` (low 0.25, central 0.5, high 1.0).
+        :data:`COUPLING_SCENARIOS` (low 0, central 0.25, high 0.5).
     lumbar_share : float
-        Share of the extra tilt absorbed by lumbar extension, 0–1 (default 0.75).
+        Share of the extra tilt absorbed by lumbar extension, 0–1 (default 1: the trunk stays
+        upright).
 
     Returns
     -------
@@ -274,7 +312,7 @@ def counterfactual(
         raise ValueError(
             "peak stance dorsiflexion unknown (no complete stride): pass peak_dorsiflexion_deg"
         )
-    deficit = float(np.mean([max(0.0, norm_peak_dorsiflexion_deg - v) for v in known]))
+    deficit = float(max(max(0.0, norm_peak_dorsiflexion_deg - v) for v in known))
     scenarios_in = dict(COUPLING_SCENARIOS if coupling is None else coupling)
 
     if isinstance(load, LumbarLoad):
@@ -283,7 +321,7 @@ def counterfactual(
             np.where(ok, load.compression_n, np.nan), np.where(ok, load.shear_n, np.nan)
         )
     else:
-        measured = _stats(np.atleast_1d(load.compression_n), np.atleast_1d(load.shear_n))
+        measured = _stats(np.array([load.compression_n]), np.array([load.shear_n]))
 
     scenarios: dict[str, CounterfactualScenario] = {}
     for name, k in scenarios_in.items():
@@ -295,14 +333,15 @@ def counterfactual(
             shear = np.where(load.valid, shear, np.nan)
             per_frame: FloatArray | None = comp
         else:
-            comp, shear = _static_counterfactual(load, tilt, trunk)
+            cf_load = _static_counterfactual(load, tilt, trunk)
+            comp, shear = np.array([cf_load.compression_n]), np.array([cf_load.shear_n])
             per_frame = None
         st = _stats(comp, shear)
         scenarios[name] = CounterfactualScenario(
             name=name,
             coupling=float(k),
-            pelvic_tilt_change_deg=-tilt,
-            trunk_change_deg=-trunk,
+            pelvic_tilt_change_deg=0.0 - tilt,
+            trunk_change_deg=0.0 - trunk,
             peak_compression_n=st["peak_compression"],
             mean_compression_n=st["mean_compression"],
             peak_shear_n=st["peak_shear"],
@@ -313,11 +352,12 @@ def counterfactual(
     assumptions = [
         "MODEL ESTIMATE: no study has measured how much pelvic tilt a dorsiflexion deficit "
         "causes; the calf-to-back chain is a clinical hypothesis with weak evidence",
-        f"deficit = mean over the sides of max(0, {norm_peak_dorsiflexion_deg:g}° − peak "
-        f"stance dorsiflexion) = {deficit:.1f}° (norm: Schwartz et al. 2008, free speed)",
+        f"deficit = max(0, {norm_peak_dorsiflexion_deg:g}° − peak stance dorsiflexion) on the "
+        f"worse side = {deficit:.1f}° (10°: threshold of restricted dorsiflexion, Rao et al. "
+        "2024)",
         "compensation = extra anterior pelvic tilt of k × deficit; scenarios k = "
         + ", ".join(f"{v:g} ({n})" for n, v in scenarios_in.items())
-        + " deg/deg; k = 0 (no coupling) would make nothing attributable",
+        + " deg/deg; k = 0 (no coupling) makes nothing attributable",
         f"{100 * lumbar_share:.0f} % of that tilt taken up by lumbar extension (trunk upright), "
         f"{100 * (1 - lumbar_share):.0f} % leaning the trunk forward",
         "with a normal ankle the pelvis and the L5/S1 disc turn back by the extra tilt and the "
@@ -342,44 +382,117 @@ def _finding_get(f: Any, key: str) -> Any:
     return f.get(key) if isinstance(f, Mapping) else getattr(f, key, None)
 
 
+#: Findings whose value is an ankle dorsiflexion (deg) the counterfactual can use: gait peak
+#: stance dorsiflexion, or the clinic's knee-extended / knee-flexed dorsiflexion.
+DORSIFLEXION_FINDINGS = (
+    "ankle_peak_df_restricted",
+    "calf_gastrocnemius_tight",
+    "calf_soleus_or_joint_restricted",
+)
+
+
 def standing_lumbar_summary(
     *,
     body_mass_kg: float,
     sex: str | None = None,
-    stature_m: float | None = None,
+    height_m: float | None = None,
     findings: Any = (),
 ) -> dict[str, Any]:
-    """Standing (upright, quasi-static) L5/S1 load of a patient, for the assessment report.
+    """Standing L5/S1 load, its NIOSH comparison, and the calf-compensation counterfactual.
 
     Parameters
     ----------
     body_mass_kg : float
-    sex : {"male", "female"} or None
-    stature_m : float, optional
+    sex : str, optional
+    height_m : float, optional
+        Stature (1.75 m assumed when not given, and said so).
     findings : iterable of Finding (or dicts)
-        Used when present: ``pelvis_anterior_tilt`` (standing pelvic tilt, deg, as the disc
-        inclination's driver) and ``ankle_peak_df_restricted`` (gait peak stance dorsiflexion
-        per side, for the counterfactual).
+        ``pelvis_anterior_tilt`` (standing pelvic tilt, deg) sets the disc inclination; the
+        lowest dorsiflexion among :data:`DORSIFLEXION_FINDINGS` sets the deficit.
 
     Returns
     -------
     dict
-        :meth:`StaticLumbarLoad.to_dict` of the upright posture, plus ``counterfactual`` when a
-        gait dorsiflexion value is known.
+        The upright standing load (:meth:`StaticLoad.to_dict` keys plus ``model``,
+        ``posture``, ``sex``) and, when there is a dorsiflexion deficit, ``counterfactual``:
+        for each coupling scenario the load *with* the compensation (the measured standing
+        tilt when given, else the reference tilt plus ``k × deficit``) and the share of it
+        the compensation accounts for, with a plain-language ``statement``.
     """
+    h = height_m or 1.75
     tilt: float | None = None
-    df: dict[str, float] = {}
+    df: list[float] = []
     for f in findings or ():
         fid, value = _finding_get(f, "id"), _finding_get(f, "value")
         if value is None or not np.isfinite(float(value)):
             continue
         if fid == "pelvis_anterior_tilt":
             tilt = float(value) if tilt is None else max(tilt, float(value))
-        elif fid == "ankle_peak_df_restricted":
-            df[str(_finding_get(f, "side") or "both")] = float(value)
-    load = static_lumbar_load(0.0, body_mass_kg, sex=sex, stature_m=stature_m, pelvic_tilt_deg=tilt)
+        elif fid in DORSIFLEXION_FINDINGS:
+            df.append(float(value))
+    actual = static_lumbar_load(0.0, body_mass_kg, height_m=h, pelvic_tilt_deg=tilt, sex=sex)
+    out: dict[str, Any] = {
+        "model": "static single-equivalent extensor, upright standing (3DSSPP-style)",
+        "posture": "upright standing",
+        **actual.to_dict(),
+        "sex": sex,
+    }
+    out.pop("inputs", None)
+    if not height_m:
+        out["assumptions"] = [*out["assumptions"], "height not given: 1.75 m assumed"]
+    deficit = max((max(0.0, NORM_PEAK_DORSIFLEXION_DEG - v) for v in df), default=0.0)
+    if deficit > 0.0:
+        ref = REFERENCE_PELVIC_TILT_STANDING_DEG
+        estimates: dict[str, Any] = {}
+        shares: dict[str, CounterfactualScenario] = {}
+        for name, k in COUPLING_SCENARIOS.items():
+            with_tilt = tilt if tilt is not None else ref + k * deficit
+            with_comp = static_lumbar_load(0.0, body_mass_kg, height_m=h, pelvic_tilt_deg=with_tilt)
+            cf = counterfactual(
+                with_comp,
+                peak_dorsiflexion_deg=NORM_PEAK_DORSIFLEXION_DEG - deficit,
+                coupling={name: k},
+            )
+            sc = shares[name] = cf.scenarios[name]
+            estimates[name] = {
+                "extra_disc_inclination_deg": k * deficit,
+                "shear_n": with_comp.shear_n,
+                "compression_n": with_comp.compression_n,
+                "shear_without_compensation_n": sc.peak_shear_n,
+                "compression_without_compensation_n": sc.peak_compression_n,
+                "shear_share_from_compensation": sc.share["peak_shear"],
+                "compression_share_from_compensation": sc.share["peak_compression"],
+            }
+        summary = Counterfactual(
+            label="model estimate",
+            peak_dorsiflexion_deg={"worst": NORM_PEAK_DORSIFLEXION_DEG - deficit},
+            norm_peak_dorsiflexion_deg=NORM_PEAK_DORSIFLEXION_DEG,
+            deficit_deg=deficit,
+            lumbar_share=DEFAULT_LUMBAR_SHARE,
+            measured={},
+            scenarios=shares,
+            assumptions=cf.assumptions,
+        )
+        out["counterfactual"] = {
+            "label": "model estimate",
+            "dorsiflexion_deficit_deg": deficit,
+            "measured_standing_pelvic_tilt": tilt is not None,
+            "estimates": estimates,
+            "statement": summary.statement(),
+            "assumptions": list(cf.assumptions),
+        }
+    return out
+
+
+def gait_lumbar_summary(load: LumbarLoad) -> dict[str, Any]:
+    """:meth:`LumbarLoad.to_dict` plus the counterfactual, ready for ``metrics.json``.
+
+    The ``counterfactual`` key holds :meth:`Counterfactual.to_dict` (with its ``statement``)
+    when a peak stance dorsiflexion is known, else a note saying why there is none.
+    """
     out = load.to_dict()
-    out["posture"] = "standing upright"
-    if df:
-        out["counterfactual"] = counterfactual(load, peak_dorsiflexion_deg=df).to_dict()
+    try:
+        out["counterfactual"] = counterfactual(load).to_dict()
+    except ValueError as err:
+        out["counterfactual"] = {"label": "model estimate", "statement": f"not computed: {err}"}
     return out

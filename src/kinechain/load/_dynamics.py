@@ -295,20 +295,20 @@ def leg_segments(
         centres.update({f"{side}_hip": hip, f"{side}_knee": knee, f"{side}_ankle": ankle})
 
         foot_p = segment_parameters("foot", sex)
-        if heel_raw is not None and np.isfinite(heel_raw).any():
+        if heel_raw is not None and np.isfinite(np.asarray(heel_raw) - toe).all(axis=1).any():
             heel = filt(np.asarray(heel_raw, dtype=np.float64))
-            foot_len = float(np.nanmean(np.linalg.norm(toe - heel, axis=1)))
+            foot_len = mean_distance(toe, heel, f"{side} heel → toe", src)
             foot_com = heel + foot_p.com_fraction * (toe - heel)
             foot_src = "de Leva 1996 foot (HEEL→TTIP) on the heel → toe markers"
         else:
-            foot_len = float(np.nanmean(np.linalg.norm(toe - ankle, axis=1)))
+            foot_len = mean_distance(toe, ankle, f"{side} ankle → toe", src)
             foot_com = ankle + 0.5 * (toe - ankle)
             foot_src = "de Leva 1996 foot mass; CoM midway ankle centre → toe marker (no heel)"
             warnings.append(f"no {side} heel marker: foot CoM midway between ankle and toe")
         shank_p = segment_parameters("shank_ajc", sex)
-        shank_len = float(np.nanmean(np.linalg.norm(ankle - knee, axis=1)))
+        shank_len = mean_distance(ankle, knee, f"{side} knee → ankle", src)
         thigh_p = segment_parameters("thigh", sex)
-        thigh_len = float(np.nanmean(np.linalg.norm(knee - hip, axis=1)))
+        thigh_len = mean_distance(knee, hip, f"{side} hip → knee", src)
         specs = (
             ("foot", foot_p, foot_len, "lts", foot_com, ankle, foot_src),
             (
@@ -371,6 +371,15 @@ def gravity_vector(trial: Trial) -> FloatArray:
     """Gravitational acceleration in the lab frame (along −``trial.vertical``), m/s²."""
     up = np.asarray(trial.vertical, dtype=np.float64)
     return np.asarray(-GRAVITY * up / np.linalg.norm(up), dtype=np.float64)
+
+
+def mean_distance(a: FloatArray, b: FloatArray, what: str, source: str) -> float:
+    """Mean distance between two trajectories over the frames where both are seen."""
+    d = np.linalg.norm(a - b, axis=1)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        raise InputError(source, f"{what} is never seen: no segment length", field=what)
+    return float(np.mean(d))
 
 
 def resolve_body_mass(trial: Trial, body_mass_kg: float | None) -> float:

@@ -4,7 +4,7 @@ Bottom-up: the hip loads of :func:`~kinechain.load.inverse_dynamics` act on the 
 lower trunk, OMPH→MIDH), whose Newton–Euler equations give the load at L5/S1. Top-down
 (quasi-static): the weight of the body above L5/S1 about L5/S1, from the trunk markers. Both are
 turned into compression and shear by the single-equivalent-extensor model of
-:mod:`kinechain.load._spine`.
+:mod:`kinechain.load._static`.
 
 L5/S1 (the lumbar joint centre, LJC) is placed with the regression of Dumas & Wojtusch (2018;
 from Reed et al. 1999): from the mid-point of the ASISs, along the pelvis axes, by a fraction of
@@ -35,6 +35,7 @@ from kinechain.load._dynamics import (
     SegmentInertia,
     SegmentModel,
     SegmentState,
+    _segment,
     gravity_vector,
     leg_segments,
     resolve_body_mass,
@@ -42,14 +43,14 @@ from kinechain.load._dynamics import (
     segment_state,
 )
 from kinechain.load._signal import derivative, finite_runs, lowpass
-from kinechain.load._spine import (
-    DEFAULT_EXTENSOR_MOMENT_ARM_M,
+from kinechain.load._static import (
+    EXTENSOR_MOMENT_ARM_M,
     NIOSH_ACTION_LIMIT_N,
-    NIOSH_MAXIMUM_N,
+    NIOSH_MAX_LIMIT_N,
     REFERENCE_PELVIC_TILT_GAIT_DEG,
     SHEAR_LIMIT_N,
-    _band,
     limits_dict,
+    niosh_band,
     single_equivalent_muscle,
 )
 from kinechain.trial import SIDES, Event, Trial
@@ -125,11 +126,16 @@ def l5s1_position(
         marker distance).
     """
     lasi, rasi = _marker(trial, "LASI"), _marker(trial, "RASI")
-    rot = np.asarray(model.segments["pelvis"].rotation, dtype=np.float64)
+    rot = _segment(model, "pelvis", trial.source)[1]
     cal = getattr(model, "calibration", {}) or {}
     width = cal.get("inter_asis_m") if isinstance(cal, dict) else None
     if width is None or not np.isfinite(width):
-        width = float(np.nanmedian(np.linalg.norm(lasi - rasi, axis=1)))
+        d = np.linalg.norm(lasi - rasi, axis=1)
+        if not np.isfinite(d).any():
+            raise MarkerSetError(
+                trial.source, "LASI and RASI are never seen together", field="LASI"
+            )
+        width = float(np.median(d[np.isfinite(d)]))
     ax, sup = _ljc_coefficients(sex)
     mid = 0.5 * (lasi + rasi)
     return mid + width * (ax * rot[:, :, 0] + sup * rot[:, :, 2]), float(width)
@@ -163,9 +169,9 @@ class LumbarLoad:
     disc_axes : (n, 3, 3) array
         Columns: anterior (in the disc plane), left, and the disc normal (superior).
     extension_moment_nm, lateral_moment_nm, axial_moment_nm : (n,) arrays
-        ``moment`` about the disc's left axis (sign flipped: extension positive), anterior axis
-        (positive: bends the upper body to the right... i.e. the moment that tilts it to the
-        left-side-up) and normal axis (positive: turns it to the left).
+        ``moment`` about the disc's left axis with its sign flipped (extension positive); about
+        its anterior axis (positive: lifts the upper body's left side, i.e. bends it to the
+        right); about its normal (positive: turns the upper body to the left).
     muscle_force_n, compression_n, shear_n, lateral_shear_n : (n,) arrays
         Single-equivalent-extensor force; compression; anterior shear; lateral shear (positive
         to the left), N.
@@ -185,7 +191,7 @@ class LumbarLoad:
     forward, left, up : (3,) arrays
         Progression axes in the lab frame.
     extensor_moment_arm_m : float
-    reference_pelvic_tilt_deg, disc_offset_deg : float
+    reference_pelvic_tilt_deg, disc_extra_inclination_deg : float
     pelvis : SegmentInertia
     assumptions, warnings : list of str
     """
@@ -219,7 +225,7 @@ class LumbarLoad:
     up: FloatArray
     extensor_moment_arm_m: float
     reference_pelvic_tilt_deg: float
-    disc_offset_deg: float
+    disc_extra_inclination_deg: float
     pelvis: SegmentInertia
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -245,7 +251,7 @@ class LumbarLoad:
         s = self.summary()
         td = np.isfinite(self.top_down_compression_n)
         out: dict[str, Any] = {
-            "method": (
+            "model": (
                 "bottom-up Newton-Euler inverse dynamics through the pelvis (force plates, "
                 "segment kinematics, de Leva 1996 parameters); single equivalent extensor"
             ),
@@ -292,7 +298,8 @@ def _summary(
             "peak_shear_n": None,
             "mean_shear_n": None,
             "peak_extension_moment_nm": None,
-            "compression_vs_action_limit": None,
+            "peak_moment_nm": None,
+            "compression_share_of_action_limit": None,
             "niosh": "unknown",
             "exceeds_action_limit": None,
             "exceeds_maximum": None,
@@ -309,10 +316,11 @@ def _summary(
         "peak_shear_n": float(np.max(total_shear)),
         "mean_shear_n": float(np.mean(total_shear)),
         "peak_extension_moment_nm": float(np.max(extension[ok])),
-        "compression_vs_action_limit": peak / NIOSH_ACTION_LIMIT_N,
-        "niosh": _band(peak),
+        "peak_moment_nm": float(np.max(np.abs(extension[ok]))),
+        "compression_share_of_action_limit": peak / NIOSH_ACTION_LIMIT_N,
+        "niosh": niosh_band(peak),
         "exceeds_action_limit": bool(peak > NIOSH_ACTION_LIMIT_N),
-        "exceeds_maximum": bool(peak > NIOSH_MAXIMUM_N),
+        "exceeds_maximum": bool(peak > NIOSH_MAX_LIMIT_N),
         "exceeds_shear_limit": bool(np.max(total_shear) > SHEAR_LIMIT_N),
     }
 
@@ -372,7 +380,7 @@ def pelvis_state(
         body_mass_kg,
         length,
         "stl",
-        np.asarray(model.segments["pelvis"].rotation, dtype=np.float64),
+        _segment(model, "pelvis", "<model>")[1],
         0.5 * (mid_hip + l5s1),
         l5s1,
         rate,
@@ -390,9 +398,9 @@ def lumbar_load(
     stature_m: float | None = None,
     cutoff_hz: float | None = 6.0,
     force_cutoff_hz: float | Literal["kinematics"] | None = "kinematics",
-    extensor_moment_arm_m: float = DEFAULT_EXTENSOR_MOMENT_ARM_M,
+    extensor_moment_arm_m: float = EXTENSOR_MOMENT_ARM_M,
     reference_pelvic_tilt_deg: float = REFERENCE_PELVIC_TILT_GAIT_DEG,
-    disc_offset_deg: float = 0.0,
+    disc_extra_inclination_deg: float = 0.0,
     events: Sequence[Event] | None = None,
 ) -> LumbarLoad:
     """Net L5/S1 moment and force, compression and shear through a walking trial.
@@ -419,7 +427,7 @@ def lumbar_load(
         Moment arm of the single equivalent extensor (default 0.05 m).
     reference_pelvic_tilt_deg : float
         Pelvic tilt at which the disc plane is horizontal (default 11.6°, Schwartz 2008).
-    disc_offset_deg : float
+    disc_extra_inclination_deg : float
         Disc inclination at that tilt (default 0).
     events : sequence of Event, optional
         Gait events; default ``kinechain.gait.detect_events(trial)``.
@@ -528,7 +536,7 @@ def lumbar_load(
 
     # Disc frame: the pelvis frame turned about its y axis so that the normal is inclined by
     # δ = δ0 + (τ − τ_ref) (τ = Plug-in Gait pelvic tilt, the pelvis z axis's forward lean).
-    turn = np.radians(disc_offset_deg - reference_pelvic_tilt_deg)
+    turn = np.radians(disc_extra_inclination_deg - reference_pelvic_tilt_deg)
     ry = np.array(
         [[np.cos(turn), 0.0, np.sin(turn)], [0.0, 1.0, 0.0], [-np.sin(turn), 0.0, np.cos(turn)]]
     )
@@ -610,7 +618,7 @@ def lumbar_load(
         up=up,
         extensor_moment_arm_m=extensor_moment_arm_m,
         reference_pelvic_tilt_deg=reference_pelvic_tilt_deg,
-        disc_offset_deg=disc_offset_deg,
+        disc_extra_inclination_deg=disc_extra_inclination_deg,
         pelvis=pelvis.inertia,
         assumptions=assumptions,
         warnings=warnings,
@@ -657,7 +665,7 @@ def _cycles(
                         "mean_compression_n": float(np.mean(compression[ok])),
                         "peak_anterior_shear_n": float(np.max(shear[ok])),
                         "peak_extension_moment_nm": float(np.max(extension[ok])),
-                        "niosh": _band(float(np.max(compression[ok]))),
+                        "niosh": niosh_band(float(np.max(compression[ok]))),
                     }
                 )
             out.append(row)
