@@ -79,6 +79,10 @@ def test_outputs_follow_the_contract(hc032_out: Path) -> None:
     peak = metrics["chain"]["left"]["peak_stance_dorsiflexion"]
     assert peak["unit"] == "deg" and len(peak["per_stride"]) >= 1
     assert metrics["spatiotemporal"]["overall"]["cadence"]["unit"]
+    # L5/S1 by inverse dynamics: HC032A (60.3 kg child) peaks near 1.25 body weights
+    load = metrics["lumbar_load"]
+    assert 0.9 < load["peak_compression_n"] / (60.3 * 9.81) < 1.6
+    assert load["niosh_action_limit_n"] == 3400.0 and load["exceeds_action_limit"] is False
     html = (hc032_out / "report.html").read_text()
     assert html.count("<svg") >= 6
     assert "<script" not in html and 'src="http' not in html and "<link" not in html

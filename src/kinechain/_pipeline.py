@@ -83,6 +83,7 @@ class Analysis:
     norms: Any
     warnings: tuple[str, ...] = ()
     calibration: dict[str, float] = field(default_factory=dict)
+    lumbar_load: dict[str, Any] | None = None
 
     def metrics(self) -> dict[str, Any]:
         """The content of metrics.json (JSON-ready, with units)."""
@@ -113,6 +114,7 @@ class Analysis:
             "chain": self.chain,
             "scores": self.scores,
             "calibration": self.calibration,
+            "lumbar_load": self.lumbar_load,
         }
 
 
@@ -131,6 +133,7 @@ def analyze(
     norms: str | Any | None = None,
     mapping: Any | None = None,
     flat_foot: bool = False,
+    kinetics: bool = True,
 ) -> Analysis:
     """Analyse one walking trial; no file is read or written.
 
@@ -148,6 +151,9 @@ def analyze(
     flat_foot : bool
         Plug-in Gait's "foot flat" static calibration option (see
         :func:`kinechain.kinematics.compute_angles`).
+    kinetics : bool
+        Also estimate the L5/S1 load through the gait cycle by inverse dynamics (needs the
+        Plug-in Gait model, force plates and the body mass); see :mod:`kinechain.load`.
 
     Returns
     -------
@@ -168,6 +174,7 @@ def analyze(
     model: str | None
     note: str | None = None
     calibration: dict[str, float] = {}
+    kin = None
     if trial.angles_deg:
         angles = {k: np.asarray(v, dtype=np.float64) for k, v in trial.angles_deg.items()}
         model = "precomputed"
@@ -200,6 +207,9 @@ def analyze(
         heel = gait.heel_heights(trial) if trial.markers else None
         chain = gait.chain_measures(time, angles, events, normset, heel_height=heel).to_dict()
         scores = gait.gait_profile_score(cycles, normset).to_dict()
+    lumbar = None
+    if kinetics and kin is not None and kin.model == "plug_in_gait" and trial.force_plates:
+        lumbar = _gait_lumbar_load(trial, kin, events, warnings)
     return Analysis(
         source=trial.source,
         static_source=static.source if static is not None else None,
@@ -217,7 +227,26 @@ def analyze(
         norms=normset,
         warnings=tuple(warnings),
         calibration=calibration,
+        lumbar_load=lumbar,
     )
+
+
+def _gait_lumbar_load(
+    trial: Trial, kin: Any, events: tuple[Event, ...], warnings: list[str]
+) -> dict[str, Any] | None:
+    """L5/S1 load through the walk, or None with a warning saying why not."""
+    from kinechain.errors import KinechainError
+    from kinechain.load import gait_lumbar_summary, lumbar_load
+
+    if not trial.subject.mass_kg:
+        warnings.append("no L5/S1 load: the file gives no body mass")
+        return None
+    try:
+        summary: dict[str, Any] = gait_lumbar_summary(lumbar_load(trial, kin, events=events))
+    except (KinechainError, ValueError) as exc:
+        warnings.append(f"no L5/S1 load: {exc}")
+        return None
+    return summary
 
 
 def analyze_file(

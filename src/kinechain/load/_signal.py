@@ -6,6 +6,8 @@ filtered separately (a run too short to filter becomes NaN rather than being ext
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import butter, filtfilt
@@ -39,6 +41,13 @@ def finite_runs(ok: BoolArray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
 
 
+@lru_cache(maxsize=64)
+def _butter(order: int, wn: float) -> tuple[FloatArray, FloatArray]:
+    """Butterworth low-pass coefficients (cached: the design costs more than the filtering)."""
+    b, a = butter(order, wn)
+    return np.asarray(b, dtype=np.float64), np.asarray(a, dtype=np.float64)
+
+
 def lowpass(x: FloatArray, rate: float, cutoff_hz: float | None) -> FloatArray:
     """Zero-lag Butterworth low-pass along axis 0, run by run between NaN gaps.
 
@@ -64,7 +73,7 @@ def lowpass(x: FloatArray, rate: float, cutoff_hz: float | None) -> FloatArray:
             f"cut-off frequency {cutoff_hz} Hz must lie between 0 and half the sampling rate "
             f"({0.5 * rate} Hz)"
         )
-    b, a = butter(BUTTERWORTH_ORDER, cutoff_hz / (0.5 * rate))
+    b, a = _butter(BUTTERWORTH_ORDER, cutoff_hz / (0.5 * rate))
     flat = x.reshape(x.shape[0], -1)
     ok: BoolArray = np.asarray(np.isfinite(flat).all(axis=1))
     out = np.full_like(flat, np.nan)
