@@ -106,9 +106,9 @@ def main() -> None:
         rows.append(row)
     print(
         "| trial | frames | model | read (ms) | ezc3d read (ms) | analyze incl. read (ms) "
-        "| report (ms) | peak memory (MiB) |"
+        "| + L5/S1 kinetics (ms) | report (ms) | peak memory (MiB) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ez = f"{r['read_ezc3d_ms']:.1f}" if r["read_ezc3d_ms"] is not None else "–"
         print(
