@@ -125,6 +125,12 @@ def test_assess_with_gait(tmp_path: Path, hc032_gait: Path) -> None:
     assert {"ankle_peak_df_restricted", "knee_hyperextension_stance"} <= gait_ids
     assert a["calf"]["right"]["classification"] == "soleus_or_joint"
     assert a["chain_tests"] and all(t["verdict"] == "too_few_strides" for t in a["chain_tests"])
+    gait_load = a["lumbar_load"]["gait"]
+    assert gait_load["peak_compression_n"] < gait_load["niosh_action_limit_n"]
+    assert (
+        "Model estimate" in json.dumps(gait_load["counterfactual"])
+        or gait_load["counterfactual"]["statement"]
+    )
     html = (out / "report.html").read_text()
     assert "Gait analysis" in html and html.count("<svg") >= 8
 
