@@ -148,84 +148,82 @@ def gait_findings(chain: Mapping[str, Any], *, norms: str = "") -> list[Finding]
                     extra={"z": knee.get("z"), "per_stride": knee.get("per_stride", [])},
                 )
             )
-        tilt = table.get("pelvic_tilt_mean")
-        if tilt and _f(tilt.get("mean")) is not None:
-            v = float(tilt["mean"])
-            lo, hi = _band(tilt)
-            z = _f(tilt.get("z"))
-            present = z is not None and z >= 2.0
-            out.append(
-                Finding(
-                    id="pelvis_anterior_tilt_gait",
-                    side=side,
-                    link="pelvis",
-                    label="Anterior pelvic tilt, mean over the gait cycle",
-                    value=v,
-                    unit="deg",
-                    normal_low=lo,
-                    normal_high=hi,
-                    present=present,
-                    severity=_z_severity(z) if present else "none",
-                    evidence="pelvic_tilt",
-                    citation=_gait_citation(norms),
-                    source="gait",
-                    detail=f"mean pelvic tilt {v:.1f}° anterior"
-                    + (f" (z = {z:+.1f})" if z is not None else ""),
-                    extra={"z": z, "per_stride": tilt.get("per_stride", [])},
-                )
-            )
-        fp = table.get("foot_progression_mean_stance")
-        if fp and _f(fp.get("mean")) is not None:
-            v = float(fp["mean"])
-            lo, hi = _band(fp)
-            z = _f(fp.get("z"))
-            present = z is not None and z <= -2.0
-            out.append(
-                Finding(
-                    id="foot_out_toeing_gait",
-                    side=side,
-                    link="foot",
-                    label="Foot progression in stance (out-toeing when negative)",
-                    value=v,
-                    unit="deg",
-                    normal_low=lo,
-                    normal_high=hi,
-                    present=present,
-                    severity=_z_severity(z) if present else "none",
-                    evidence="foot_pronation",
-                    citation=_gait_citation(norms),
-                    source="gait",
-                    detail=f"foot progression {v:.1f}° (+ internal)",
-                    extra={"z": z},
-                )
-            )
-        trunk = table.get("trunk_extension_mean")
-        if trunk and _f(trunk.get("mean")) is not None:
-            v = float(trunk["mean"])
-            lo, hi = _band(trunk)
-            z = _f(trunk.get("z"))
-            present = z is not None and z >= 2.0
-            out.append(
-                Finding(
-                    id="lumbar_extension_gait",
-                    side=side,
-                    link="lumbar",
-                    label="Trunk extension relative to the pelvis, mean over the cycle",
-                    value=v,
-                    unit="deg",
-                    normal_low=lo,
-                    normal_high=hi,
-                    present=present,
-                    severity=_z_severity(z) if present else "none",
-                    evidence="lumbar_extension",
-                    citation=_gait_citation(norms) if z is not None else "no normative value",
-                    source="gait",
-                    detail=f"trunk extended {v:.1f}° relative to the pelvis"
-                    + ("" if z is not None else "; no normative set for this measure"),
-                    extra={"z": z, "per_stride": trunk.get("per_stride", [])},
-                )
-            )
+        for spec in _Z_FINDINGS:
+            entry = table.get(spec.measure)
+            if entry and _f(entry.get("mean")) is not None:
+                out.append(_z_finding(spec, side, entry, norms))
     return out
+
+
+@dataclass(frozen=True)
+class _ZSpec:
+    """A gait finding judged by its z-score against the normative set."""
+
+    measure: str
+    id: str
+    link: str
+    label: str
+    evidence: str
+    direction: int  # +1: present when z ≥ 2; −1: present when z ≤ −2
+    text: str  # detail, formatted with the value
+
+
+_Z_FINDINGS = (
+    _ZSpec(
+        "pelvic_tilt_mean",
+        "pelvis_anterior_tilt_gait",
+        "pelvis",
+        "Anterior pelvic tilt, mean over the gait cycle",
+        "pelvic_tilt",
+        +1,
+        "mean pelvic tilt {v:.1f}° anterior",
+    ),
+    _ZSpec(
+        "foot_progression_mean_stance",
+        "foot_out_toeing_gait",
+        "foot",
+        "Foot progression in stance (out-toeing when negative)",
+        "foot_pronation",
+        -1,
+        "foot progression {v:.1f}° (+ internal)",
+    ),
+    _ZSpec(
+        "trunk_extension_mean",
+        "lumbar_extension_gait",
+        "lumbar",
+        "Trunk extension relative to the pelvis, mean over the cycle",
+        "lumbar_extension",
+        +1,
+        "trunk extended {v:.1f}° relative to the pelvis",
+    ),
+)
+
+
+def _z_finding(spec: _ZSpec, side: str, entry: Mapping[str, Any], norms: str) -> Finding:
+    v = float(entry["mean"])
+    lo, hi = _band(entry)
+    z = _f(entry.get("z"))
+    present = z is not None and spec.direction * z >= 2.0
+    detail = spec.text.format(v=v) + (
+        f" (z = {z:+.1f})" if z is not None else "; no normative value for this measure"
+    )
+    return Finding(
+        id=spec.id,
+        side=side,
+        link=spec.link,
+        label=spec.label,
+        value=v,
+        unit="deg",
+        normal_low=lo,
+        normal_high=hi,
+        present=present,
+        severity=_z_severity(z) if present else "none",
+        evidence=spec.evidence,
+        citation=_gait_citation(norms) if z is not None else "no normative value",
+        source="gait",
+        detail=detail,
+        extra={"z": z, "per_stride": entry.get("per_stride", [])},
+    )
 
 
 @dataclass(frozen=True)

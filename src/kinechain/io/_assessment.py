@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from kinechain.errors import DataFormatError, InputError, MissingDependencyError
-from kinechain.io._results import clean_json, write_folder
+from kinechain.io._results import check_output_folder, clean_json, write_folder
 from kinechain.trial import Event, Subject
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ def write_assessment(
     gait_folder: Path | str | None = None,
 ) -> Path:
     """Write assessment.json (+ report.html and handout.pdf) into ``out_dir`` atomically."""
+    check_output_folder(out_dir, overwrite=overwrite)  # before the work, fail fast
     data = assessment.to_dict()
     files: dict[str, str | bytes] = {
         "assessment.json": json.dumps(

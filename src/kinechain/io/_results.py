@@ -88,6 +88,22 @@ def metrics_json(analysis: Analysis) -> str:
     return json.dumps(clean_json(analysis.metrics()), indent=2, allow_nan=False) + "\n"
 
 
+def check_output_folder(out_dir: Path | str, *, overwrite: bool) -> Path:
+    """The output folder, if it may be written: absent, empty, or ``overwrite`` asked.
+
+    Raises
+    ------
+    InputError
+        ``out_dir`` is a file, or a non-empty folder while ``overwrite`` is False.
+    """
+    target = Path(out_dir)
+    if target.exists() and not target.is_dir():
+        raise InputError(target, "output path exists and is not a folder")
+    if target.exists() and any(target.iterdir()) and not overwrite:
+        raise InputError(target, "output folder is not empty; use --overwrite to replace it")
+    return target
+
+
 def write_folder(files: dict[str, str | bytes], out_dir: Path | str, *, overwrite: bool) -> Path:
     """Write ``files`` (name → text or bytes) as the folder ``out_dir``, all or nothing.
 
@@ -96,11 +112,7 @@ def write_folder(files: dict[str, str | bytes], out_dir: Path | str, *, overwrit
     InputError
         ``out_dir`` exists and is not empty while ``overwrite`` is False, or is a file.
     """
-    target = Path(out_dir)
-    if target.exists() and not target.is_dir():
-        raise InputError(target, "output path exists and is not a folder")
-    if target.exists() and any(target.iterdir()) and not overwrite:
-        raise InputError(target, "output folder is not empty; use --overwrite to replace it")
+    target = check_output_folder(out_dir, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -132,11 +144,7 @@ def write_results(
     InputError
         ``out_dir`` exists and is not empty while ``overwrite`` is False, or is a file.
     """
-    target = Path(out_dir)
-    if target.exists() and not target.is_dir():
-        raise InputError(target, "output path exists and is not a folder")
-    if target.exists() and any(target.iterdir()) and not overwrite:
-        raise InputError(target, "output folder is not empty; use --overwrite to replace it")
+    target = check_output_folder(out_dir, overwrite=overwrite)  # before the work, fail fast
     files: dict[str, str | bytes] = {
         "angles.csv": angles_csv(analysis),
         "events.csv": events_csv(analysis),
