@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
+from kinechain._dsp import find_peaks
 from kinechain.errors import EventError
 from kinechain.gait._markers import (
     FootMarkers,
@@ -307,8 +308,6 @@ def _bridge_gaps(x: FloatArray, max_gap: int) -> FloatArray:
 
 def _extrema(signal: FloatArray, rate: float, *, maxima: bool) -> FloatArray:
     """Sub-sample indices of the clear maxima (or minima) of a 1-D signal with NaN gaps."""
-    from scipy.signal import find_peaks
-
     y = signal if maxima else -signal
     finite = np.isfinite(y)
     starts, ends = _runs(finite)
@@ -321,7 +320,7 @@ def _extrema(signal: FloatArray, rate: float, *, maxima: bool) -> FloatArray:
         spread = float(np.percentile(seg, 95) - np.percentile(seg, 5))
         if spread <= 0:
             continue
-        peaks, _ = find_peaks(seg, prominence=0.3 * spread, distance=distance)
+        peaks = find_peaks(seg, prominence=0.3 * spread, distance=distance)
         for p in peaks:
             if p == 0 or p == seg.size - 1:
                 continue

@@ -10,7 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import butter, filtfilt
+
+from kinechain._dsp import butter2_lowpass, filtfilt2
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -43,9 +44,10 @@ def finite_runs(ok: BoolArray) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=64)
 def _butter(order: int, wn: float) -> tuple[FloatArray, FloatArray]:
-    """Butterworth low-pass coefficients (cached: the design costs more than the filtering)."""
-    b, a = butter(order, wn)
-    return np.asarray(b, dtype=np.float64), np.asarray(a, dtype=np.float64)
+    """Butterworth low-pass coefficients (order 2; see :mod:`kinechain._dsp`)."""
+    if order != 2:
+        raise ValueError(f"only a 2nd-order Butterworth filter is provided, got order {order}")
+    return butter2_lowpass(wn)
 
 
 def lowpass(x: FloatArray, rate: float, cutoff_hz: float | None) -> FloatArray:
@@ -82,7 +84,7 @@ def lowpass(x: FloatArray, rate: float, cutoff_hz: float | None) -> FloatArray:
         if stop - start < MIN_RUN_FRAMES:
             continue
         seg = flat[start:stop]
-        out[start:stop] = filtfilt(b, a, seg, axis=0, padlen=min(padlen, seg.shape[0] - 1))
+        out[start:stop] = filtfilt2(b, a, seg, padlen=min(padlen, seg.shape[0] - 1))
     return out.reshape(x.shape)
 
 
