@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from kinechain.gait._events import COP_TOLERANCE_M as GAIT_COP_TOLERANCE_M
+from kinechain.gait._events import FORCE_THRESHOLD_N
 from kinechain.load._signal import finite_runs, lowpass
 from kinechain.trial import SIDES, Event, ForcePlate, Side, Trial
 
@@ -34,10 +36,11 @@ __all__ = [
     "stance_mask",
 ]
 
-#: Vertical force above which a plate is loaded, N (the value kinechain.gait uses).
-CONTACT_THRESHOLD_N = 20.0
-#: Largest horizontal distance from the centre of pressure to the foot's heel–toe line, m.
-COP_TOLERANCE_M = 0.08
+#: Vertical force above which a plate is loaded, N: the gait events' threshold, one value.
+CONTACT_THRESHOLD_N = FORCE_THRESHOLD_N
+#: Largest horizontal distance from the centre of pressure to the foot's heel–toe line, m
+#: (shared with the gait events' foot assignment).
+COP_TOLERANCE_M = GAIT_COP_TOLERANCE_M
 #: How far outside the plate outline the heel and toe markers may be, m.
 PLATE_MARGIN_M = 0.03
 #: A load whose centre of pressure comes this close to a foot may be that foot's, m.
