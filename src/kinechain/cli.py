@@ -207,6 +207,135 @@ def version() -> None:
     out.print(__version__)
 
 
+# --- clinic web app -------------------------------------------------------------------------
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data", help="Data folder: SQLite database and uploaded files [env KINECHAIN_DATA]"
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite in --data) "
+        "[env KINECHAIN_DATABASE_URL]",
+    ),
+]
+
+
+def _settings(data: Path | None, database_url: str | None) -> object:
+    from kinechain.web._settings import Settings
+
+    return Settings.from_env(data_dir=data, database_url=database_url)
+
+
+@app.command()
+def serve(
+    data: DataOpt = None,
+    database_url: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Create the labelled demo clinic and print its logins")
+    ] = False,
+    worker: Annotated[
+        bool, typer.Option(help="Start an analysis worker process beside the server")
+    ] = True,
+    processes: Annotated[int, typer.Option(help="Web server processes")] = 1,
+) -> None:
+    """Run the clinic web app (pages and the /api/v1 JSON API)."""
+    from kinechain.web._serve import serve as run_server
+
+    try:
+        run_server(
+            _settings(data, database_url),  # type: ignore[arg-type]
+            host=host,
+            port=port,
+            demo=demo,
+            worker=worker,
+            processes=processes,
+            say=out.print,
+        )
+    except KinechainError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command("worker")
+def worker_cmd(
+    data: DataOpt = None,
+    database_url: DbOpt = None,
+    once: Annotated[bool, typer.Option(help="Run the queued analyses, then stop")] = False,
+) -> None:
+    """Run queued analyses (uploads) for the web app; a crash in one never stops the rest."""
+    from kinechain.store._worker import run_worker
+
+    try:
+        run_worker(_settings(data, database_url), once=once)  # type: ignore[arg-type]
+    except KinechainError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2) from None
+
+
+db_app = typer.Typer(
+    no_args_is_help=True, help="The web app's database: migrate, back up, restore."
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(data: DataOpt = None, database_url: DbOpt = None) -> None:
+    """Create or migrate the database schema to this version."""
+    from kinechain.store import make_engine, upgrade
+    from kinechain.store._db import current_revision
+
+    settings = _settings(data, database_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # type: ignore[attr-defined]
+    try:
+        engine = make_engine(settings.db_url)  # type: ignore[attr-defined]
+        upgrade(engine)
+        out.print(f"database at revision {current_revision(engine)}")
+    except KinechainError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2) from None
+
+
+@db_app.command("backup")
+def db_backup(
+    dest: Annotated[Path, typer.Argument(help="Backup file to write (.tar.gz)")],
+    data: DataOpt = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing backup file")] = False,
+) -> None:
+    """Back up the SQLite database and uploaded files into one archive (safe while running)."""
+    from kinechain.store._backup import backup
+
+    try:
+        summary = backup(_settings(data, None), dest, overwrite=overwrite)  # type: ignore[arg-type]
+    except KinechainError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2) from None
+    out.print(summary)
+
+
+@db_app.command("restore")
+def db_restore(
+    src: Annotated[Path, typer.Argument(help="Backup archive written by `kinechain db backup`")],
+    data: DataOpt = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing database")] = False,
+) -> None:
+    """Restore a backup into the data folder (stop the server first)."""
+    from kinechain.store._backup import restore
+
+    try:
+        summary = restore(_settings(data, None), src, force=force)  # type: ignore[arg-type]
+    except KinechainError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2) from None
+    out.print(summary)
+
+
 def main() -> None:
     """Entry point of the ``kinechain`` script."""
     try:

@@ -1,0 +1,210 @@
+"""Request dependencies: database session, the signed-in user, roles, CSRF, record access.
+
+Every patient record goes through :func:`patient_for` / :func:`visit_for` / :func:`job_for`,
+which scope the lookup to the user's clinic (and, for a patient account, to their own
+record) and answer 404 otherwise, so that another clinic's ids are indistinguishable from
+ids that do not exist. Each access is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Response
+from sqlalchemy.orm import Session
+
+from kinechain.store import Job, Patient, Upload, Visit
+from kinechain.web._security import SESSION_COOKIE, SignedIn, audit, csrf_ok, load_session
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to /login, the API answers 401."""
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+Db = Annotated[Session, Depends(get_db)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _token(request: Request) -> tuple[str | None, bool]:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip(), True
+    return request.cookies.get(SESSION_COOKIE), False
+
+
+def optional_user(request: Request, db: Db) -> SignedIn | None:
+    token, bearer = _token(request)
+    who = load_session(db, token, bearer=bearer)
+    request.state.who = who
+    return who
+
+
+async def _form_token(request: Request) -> str | None:
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def csrf_token_sent(request: Request) -> str | None:
+    """The CSRF token a request carries (header, or form field for HTML forms)."""
+    if request.method not in UNSAFE:
+        return None
+    return request.headers.get("x-csrf-token") or await _form_token(request)
+
+
+def current_user(
+    request: Request,
+    db: Db,
+    sent: Annotated[str | None, Depends(csrf_token_sent)],
+) -> SignedIn:
+    """The signed-in user; unsafe methods also need the session's CSRF token.
+
+    A bearer token (API clients) is not sent by browsers on their own, so it needs none.
+    """
+    who = optional_user(request, db)
+    if who is None:
+        raise LoginRequired()
+    if request.method in UNSAFE and not who.bearer and not csrf_ok(who.csrf_token, sent):
+        raise HTTPException(403, "the form's security token is missing or out of date: reload")
+    return who
+
+
+User_ = Annotated[SignedIn, Depends(current_user)]
+
+
+def staff(who: User_) -> SignedIn:
+    if who.user.role not in {"admin", "clinician"}:
+        raise HTTPException(403, "only clinic staff can do this")
+    return who
+
+
+def admin(who: User_) -> SignedIn:
+    if who.user.role != "admin":
+        raise HTTPException(403, "only a clinic admin can do this")
+    return who
+
+
+def patient_user(who: User_) -> SignedIn:
+    if who.user.role != "patient" or who.user.patient_id is None:
+        raise HTTPException(403, "this page is for patients")
+    return who
+
+
+Staff = Annotated[SignedIn, Depends(staff)]
+Admin = Annotated[SignedIn, Depends(admin)]
+PatientUser = Annotated[SignedIn, Depends(patient_user)]
+
+
+def _visible(who: SignedIn, clinic_id: int, patient_id: int) -> bool:
+    if clinic_id != who.user.clinic_id:
+        return False
+    return who.user.role != "patient" or who.user.patient_id == patient_id
+
+
+def _log(
+    db: Session,
+    who: SignedIn,
+    request: Request | None,
+    action: str,
+    entity: str,
+    eid: int,
+    pid: int,
+) -> None:
+    audit(
+        db,
+        who.user,
+        action,
+        entity,
+        eid,
+        patient_id=pid,
+        ip=client_ip(request) if request is not None else None,
+        detail=f"{request.method} {request.url.path}" if request is not None else None,
+    )
+
+
+def patient_for(
+    db: Session,
+    who: SignedIn,
+    patient_id: int,
+    request: Request | None = None,
+    action: str = "read",
+) -> Patient:
+    p = db.get(Patient, patient_id)
+    if p is None or not _visible(who, p.clinic_id, p.id):
+        raise HTTPException(404, "no such patient")
+    _log(db, who, request, action, "patient", p.id, p.id)
+    return p
+
+
+def visit_for(
+    db: Session, who: SignedIn, visit_id: int, request: Request | None = None, action: str = "read"
+) -> Visit:
+    v = db.get(Visit, visit_id)
+    if v is None or not _visible(who, v.clinic_id, v.patient_id):
+        raise HTTPException(404, "no such visit")
+    _log(db, who, request, action, "visit", v.id, v.patient_id)
+    return v
+
+
+def job_for(
+    db: Session, who: SignedIn, job_id: int, request: Request | None = None, action: str = "read"
+) -> Job:
+    j = db.get(Job, job_id)
+    if j is None:
+        raise HTTPException(404, "no such analysis")
+    v = db.get(Visit, j.visit_id)
+    if v is None or not _visible(who, j.clinic_id, v.patient_id):
+        raise HTTPException(404, "no such analysis")
+    _log(db, who, request, action, "job", j.id, v.patient_id)
+    return j
+
+
+def upload_for(
+    db: Session, who: SignedIn, upload_id: int, request: Request | None = None, action: str = "read"
+) -> Upload:
+    u = db.get(Upload, upload_id)
+    if u is None:
+        raise HTTPException(404, "no such file")
+    v = db.get(Visit, u.visit_id)
+    if v is None or not _visible(who, u.clinic_id, v.patient_id):
+        raise HTTPException(404, "no such file")
+    _log(db, who, request, action, "upload", u.id, v.patient_id)
+    return u
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    """Render a page template with the signed-in user and CSRF token in its context."""
+    who: SignedIn | None = getattr(request.state, "who", None)
+    ctx: dict[str, Any] = {
+        "who": who,
+        "user": who.user if who else None,
+        "csrf_token": who.csrf_token if who else "",
+    }
+    ctx.update(context or {})
+    resp: Response = request.app.state.templates.TemplateResponse(
+        request, name, ctx, status_code=status
+    )
+    return resp
