@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 23:33:44.584698
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -166,6 +166,9 @@ def upgrade() -> None:
         sa.Column("assessment", sa.JSON(), nullable=True),
         sa.Column("program", sa.JSON(), nullable=True),
         sa.Column("gait_job_id", sa.Integer(), nullable=True),
+        sa.Column("assessed_at", sa.DateTime(), nullable=True),
+        sa.Column("assess_error", sa.Text(), nullable=True),
+        sa.Column("program_edited", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
