@@ -6,7 +6,12 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared/data
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench clean
+DATA ?= .kinechain-data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install run example test lint bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +24,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The clinic web app on the embedded default (SQLite in $(DATA), a local worker process),
+# with the labelled demo clinic; prints the address and the demo logins.
 run: install
+	$(BIN)/kinechain serve --demo --data $(DATA) --host $(HOST) --port $(PORT)
+
+# The command-line analysis of the shared Vicon walk (the library's main job).
+example: install
 	$(BIN)/kinechain analyze $(SHARED)/c3d/biomechzoo/HC032A03.c3d \
 		--static $(SHARED)/c3d/biomechzoo/HC032A01.c3d --flat-foot --out example-results --overwrite
 
@@ -28,7 +39,20 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 
-test: install lint
+# Browser tests drive Debian's chromium (Playwright cannot download browsers here);
+# pdftotext (poppler-utils) reads the PDF handouts back. Installed when missing.
+browser:
+	@if ! command -v $(CHROMIUM) >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium and poppler-utils with apt-get"; \
+			apt-get install -y -q chromium poppler-utils >/dev/null 2>&1 || \
+			{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium poppler-utils >/dev/null; }; \
+		else \
+			echo "chromium/pdftotext missing: run 'sudo apt-get install chromium poppler-utils'"; exit 1; \
+		fi; \
+	fi
+
+test: install lint browser
 	$(BIN)/python -m pytest -q
 
 .bench/opensim/bin/python:
@@ -38,6 +62,7 @@ test: install lint
 bench: install .bench/opensim/bin/python
 	$(BIN)/python benchmarks/bench_analyze.py
 	$(BIN)/python benchmarks/bench_assess.py
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(DATA) test-artifacts $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

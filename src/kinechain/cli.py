@@ -21,6 +21,7 @@ from kinechain.errors import KinechainError
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="kinechain: calf → ankle → knee → pelvis → lumbar, measured from motion capture.",
 )
@@ -343,6 +344,11 @@ def main() -> None:
     except KinechainError as exc:  # raised outside a command body
         err.print(f"error: {exc}")
         sys.exit(2)
+    except Exception as exc:
+        if os.environ.get("KINECHAIN_DEBUG") == "1":
+            raise
+        err.print(f"error: {_fail_line(exc)}")
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -50,8 +50,8 @@ def seed_demo(sessions: sessionmaker[Session]) -> tuple[int, bool]:
             reference="DEMO-0001",
             date_of_birth=dt.date(1981, 3, 14),
             sex="female",
-            height_m=1.65,
-            mass_kg=62.0,
+            height_m=1.58,
+            mass_kg=60.3,
             notes="Invented demo record: calf tightness on the left, low back pain.",
         )
         db.add(patient)

@@ -81,7 +81,8 @@ def serve(
     supervisor = WorkerSupervisor(settings, say) if worker else None
     if supervisor is not None:
         supervisor.start()
-    say(f"kinechain clinic on http://{host}:{port}/  (data: {settings.data_dir.resolve()})")
+    shown = "localhost" if host in {"127.0.0.1", "localhost", "::1"} else host
+    say(f"kinechain clinic on http://{shown}:{port}/  (data: {settings.data_dir.resolve()})")
     try:
         if processes > 1:
             os.environ["KINECHAIN_DATA"] = str(settings.data_dir.resolve())

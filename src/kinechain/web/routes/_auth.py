@@ -72,6 +72,16 @@ def _authenticate(db: Db, request: Request, email: str, password: str) -> User:
     return user
 
 
+def _cookie_secure(request: Request, wanted: bool) -> bool:
+    """Secure cookies everywhere, except plain HTTP to a loopback IP literal.
+
+    Browsers accept Secure cookies from http://localhost but refuse them from
+    http://127.0.0.1, and loopback traffic never leaves the machine.
+    """
+    host = (request.url.hostname or "").strip("[]")
+    return wanted and not (request.url.scheme == "http" and host in {"127.0.0.1", "::1"})
+
+
 @router.get("/", include_in_schema=False)
 def home(request: Request, who: Annotated[SignedIn | None, Depends(optional_user)]) -> Response:
     if who is None:
@@ -109,7 +119,7 @@ def login(
         token,
         max_age=int(settings.session_hours * 3600),
         httponly=True,
-        secure=settings.cookie_secure,
+        secure=_cookie_secure(request, settings.cookie_secure),
         samesite="lax",
         path="/",
     )
