@@ -70,6 +70,8 @@ def seed_demo(sessions: sessionmaker[Session]) -> tuple[int, bool]:
         intake = intake_template(full=True)
         intake["date"] = (dt.date.today() - dt.timedelta(days=21)).isoformat()
         intake["notes"] = "Invented demo intake."
+        # Same height and mass as the shared Vicon walk the demo can analyse.
+        intake["patient"].update({"height_m": 1.58, "mass_kg": 60.3, "id": "DEMO-0001"})
         db.add(
             Visit(
                 clinic_id=clinic.id,
