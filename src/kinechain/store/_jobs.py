@@ -56,14 +56,12 @@ def one_line(text: object, limit: int = 500) -> str:
 
 def _is_c3d(head: bytes) -> bool:
     # Word 1 of the header: byte 1 is the C3D key 0x50, byte 0 the 512-byte block where the
-    # parameter section starts (1-based; block 1 is this header, so at least 2).
-    if len(head) < 512 or head[1] != 0x50 or not 2 <= head[0] <= 200:
+    # parameter section starts (1-based; block 1 is this header, so at least 2). That
+    # section's 4-byte header must be in ``head`` and name a processor type (84-86).
+    if len(head) < 512 or head[1] != 0x50 or head[0] < 2:
         return False
-    # Processor type of the parameter section header, when it lies within what we read.
     start = (head[0] - 1) * 512
-    if len(head) >= start + 4:
-        return head[start + 3] in (84, 85, 86)
-    return True
+    return len(head) >= start + 4 and head[start + 3] in (84, 85, 86)
 
 
 def _text(head: bytes) -> str | None:
@@ -77,6 +75,9 @@ def _text(head: bytes) -> str | None:
 
 def sniff_kind(head: bytes, name: str) -> str:
     """The motion-file type of ``head`` (the file's first bytes): c3d, trc, mot or sto.
+
+    ``head`` should hold the first 64 KiB (or the whole file), enough for a C3D's parameter
+    section header and an OpenSim header.
 
     Decided from the content; the name's suffix only tells MOT from STO (which hold the same
     format). Raises :class:`~kinechain.errors.InputError` for anything else.

@@ -7,12 +7,15 @@ Everything in it is invented and labelled as demo data. Its passwords are printe
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kinechain.store import Clinic, Patient, User, Visit
+from kinechain.store._blobs import BlobStore
 from kinechain.web._security import hash_password
 
 DEMO_CLINIC = "Demo clinic (invented data)"
@@ -33,9 +36,24 @@ DEMO_LOGINS = (
 )
 
 
-def seed_demo(sessions: sessionmaker[Session]) -> tuple[int, bool]:
-    """Create the demo clinic unless it exists; (clinic id, created now)."""
+def _shared_walk() -> tuple[Path, Path] | None:
+    """The shared Vicon walk and its static (HC032A03/A01), when they are on this machine."""
+    env = os.environ.get("KINECHAIN_DEMO_SHARED")
+    root = Path(env) if env else Path.cwd().parent / "shared" / "data"
+    walk = root / "c3d" / "biomechzoo" / "HC032A03.c3d"
+    static = root / "c3d" / "biomechzoo" / "HC032A01.c3d"
+    return (walk, static) if walk.is_file() and static.is_file() else None
+
+
+def seed_demo(sessions: sessionmaker[Session], blobs: BlobStore | None = None) -> tuple[int, bool]:
+    """Create the demo clinic unless it exists; (clinic id, created now).
+
+    The demo visit is assessed; with ``blobs`` and the shared recordings available, it also
+    holds the HC032A03 walk and its static trial, queued for the worker to analyse.
+    """
     from kinechain.clinic import intake_template
+    from kinechain.store._jobs import add_upload, enqueue
+    from kinechain.store._visits import reassess
 
     with sessions() as db, db.begin():
         found = db.scalars(select(Clinic).where(Clinic.name == DEMO_CLINIC)).first()
@@ -72,12 +90,31 @@ def seed_demo(sessions: sessionmaker[Session]) -> tuple[int, bool]:
         intake["notes"] = "Invented demo intake."
         # Same height and mass as the shared Vicon walk the demo can analyse.
         intake["patient"].update({"height_m": 1.58, "mass_kg": 60.3, "id": "DEMO-0001"})
-        db.add(
-            Visit(
-                clinic_id=clinic.id,
-                patient_id=patient.id,
-                date=dt.date.today() - dt.timedelta(days=21),
-                intake=intake,
-            )
+        visit = Visit(
+            clinic_id=clinic.id,
+            patient_id=patient.id,
+            date=dt.date.today() - dt.timedelta(days=21),
+            intake=intake,
         )
+        db.add(visit)
+        db.flush()
+        reassess(db, visit)
+        files = _shared_walk() if blobs is not None else None
+        if files is not None and blobs is not None:
+            uploads = []
+            for path, static in ((files[1], True), (files[0], False)):
+                with path.open("rb") as fh:
+                    uploads.append(
+                        add_upload(
+                            db,
+                            blobs,
+                            visit,
+                            fh,
+                            path.name,
+                            limit=1 << 30,
+                            user_id=None,
+                            static=static,
+                        )
+                    )
+            enqueue(db, visit, uploads[1], static_upload=uploads[0], options={"flat_foot": True})
         return clinic.id, True

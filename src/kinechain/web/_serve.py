@@ -71,9 +71,10 @@ def serve(
     engine = make_engine(settings.db_url)
     upgrade(engine)
     if demo:
+        from kinechain.store._blobs import BlobStore
         from kinechain.web._demo import DEMO_LOGINS, seed_demo
 
-        seed_demo(session_factory(engine))
+        seed_demo(session_factory(engine), BlobStore(settings.files_dir))
         say("Demo clinic (invented data). Sign in with:")
         for login in DEMO_LOGINS:
             say(f"  {login.role:<10} {login.email}  password: {login.password}")

@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
+from starlette.datastructures import UploadFile as StarletteUpload
 from sqlalchemy.orm import Session
 
 from kinechain.errors import InputError, KinechainError
@@ -117,7 +118,7 @@ def store_upload(
     db: Session,
     who: SignedIn,
     visit: Visit,
-    file: UploadFile | None,
+    file: StarletteUpload | None,
     *,
     role: str,
     static_upload_id: str | int | None,
@@ -296,7 +297,7 @@ def upload_page(
     db: Db,
     who: Staff,
     visit_id: int,
-    file: Annotated[UploadFile | None, File()] = None,
+    file: Annotated[UploadFile | str | None, File()] = None,
     role: Annotated[str, Form()] = "walk",
     static_upload_id: Annotated[str, Form()] = "",
     flat_foot: Annotated[str, Form()] = "",
@@ -308,7 +309,7 @@ def upload_page(
             db,
             who,
             visit,
-            file,
+            file if isinstance(file, StarletteUpload) else None,  # no file chosen: a text field
             role=role,
             static_upload_id=static_upload_id,
             flat_foot=_truthy(flat_foot),
