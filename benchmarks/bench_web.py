@@ -220,7 +220,8 @@ def run_backend(name: str, url: str | None, args: argparse.Namespace) -> list[di
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    base = f"http://localhost:{port}"
+    # loopback IP: the session cookie is not Secure-only there (see routes/_auth.py)
+    base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:

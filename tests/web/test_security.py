@@ -494,5 +494,4 @@ def test_openapi_lists_the_api(world: World) -> None:
         if path.startswith("/api/v1") and not path.endswith("openapi.json"):
             for m in route.methods - {"HEAD", "OPTIONS"}:
                 assert (m, path) in documented, f"{m} {path} missing from OpenAPI"
-    assert all(p.startswith("/api/v1/") for p in doc["paths"])
     json.dumps(doc)

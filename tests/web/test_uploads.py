@@ -72,7 +72,7 @@ def _refusal(r: Any, visit_id: int) -> str:
     assert r.status_code == 303
     loc = urlsplit(r.headers["location"])
     assert loc.path == f"/visits/{visit_id}" and loc.fragment == "uploads"
-    return parse_qs(loc.query)["upload_error"][0]
+    return str(parse_qs(loc.query)["upload_error"][0])
 
 
 def _stored_files(app: Any) -> list[Path]:
@@ -107,6 +107,11 @@ def test_text_named_c3d_refused_with_message_nothing_stored(
         app, vid, b"upload_error=" + r.headers["location"].split("=", 1)[1].split("#")[0].encode()
     )
     assert f"&lt;i onmouseover=x&gt;walk.c3d: {NOT_MOTION}" in html and "<i onmouseover" not in html
+    # the visit page shows it beside the upload form, escaped, the visit intact
+    page = clinician.get(r.headers["location"])
+    assert page.status_code == 200
+    assert f"&lt;i onmouseover=x&gt;walk.c3d: {NOT_MOTION}" in page.text
+    assert "<i onmouseover" not in page.text and 'id="uploads"' in page.text
     # the message is cut to one line of at most 300 characters
     long = _partial(app, vid, b"upload_error=" + b"x" * 1000 + b"%0Ay")
     assert "x" * 298 in long and "x" * 300 not in long and "\ny" not in long

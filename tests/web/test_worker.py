@@ -56,7 +56,7 @@ def _jobs(app: Any, visit_id: int) -> list[Job]:
 
 def _job(app: Any, job_id: int) -> Job:
     with app.state.sessions() as db:
-        job = db.get(Job, job_id)
+        job: Job | None = db.get(Job, job_id)
         assert job is not None
         return job
 

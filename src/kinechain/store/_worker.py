@@ -310,10 +310,10 @@ def _run_in_child(
     ]
     proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
     _note_child(sessions, job_id, worker_id, proc.pid)
-    started = time.monotonic()
+    started = beat = time.monotonic()
     while True:
         try:
-            proc.wait(timeout=HEARTBEAT_S if not stop.is_set() else 0.1)
+            proc.wait(timeout=0.25)
             break
         except subprocess.TimeoutExpired:
             pass
@@ -321,7 +321,8 @@ def _run_in_child(
             _stop_child(proc)
             _give_back(sessions, job_id)
             return
-        if time.monotonic() - started > timeout_s:
+        now = time.monotonic()
+        if now - started > timeout_s:
             _stop_child(proc)
             fail(
                 sessions,
@@ -329,7 +330,9 @@ def _run_in_child(
                 f"the analysis took longer than {timeout_s:.0f} s and was stopped",
             )
             return
-        heartbeat(sessions, job_id)
+        if now - beat >= HEARTBEAT_S:
+            heartbeat(sessions, job_id)
+            beat = now
     if _status(sessions, job_id) == "running":
         fail(sessions, job_id, _death_message(proc.returncode))
 

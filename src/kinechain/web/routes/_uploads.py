@@ -16,8 +16,8 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
-from starlette.datastructures import UploadFile as StarletteUpload
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from kinechain.errors import InputError, KinechainError
 from kinechain.store import Job, Patient, Upload, Visit

@@ -584,17 +584,37 @@ def api_visit(request: Request, db: Db, who: Staff, visit_id: int) -> VisitOut:
     return _visit_out(visit_for(db, who, visit_id, request))
 
 
+_INTAKE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "a kinechain.intake/1 document (its JSON Schema: "
+                "`kinechain intake --schema`); `schema` may be left out",
+            },
+            "example": {"schema": "kinechain.intake/1", "tests": {"wblt_cm": {"left": 6.0}}},
+        }
+    },
+}
+
+
 @router.put(
     "/api/v1/visits/{visit_id}/intake",
     tags=["visits"],
     response_model=IntakeSaved,
+    openapi_extra={"requestBody": _INTAKE_BODY},
     responses={422: {"description": "invalid intake: a list of {field, problem}"}},
 )
-def api_save_intake(
-    request: Request, db: Db, who: Staff, visit_id: int, body: dict[str, Any]
-) -> Any:
+async def api_save_intake(request: Request, db: Db, who: Staff, visit_id: int) -> Any:
     """Replace the intake (``kinechain.intake/1``) and reassess the visit."""
     v = visit_for(db, who, visit_id, request, action="update")
+    try:
+        body = await request.json()
+    except ValueError:
+        return _problems([("(body)", "expected a JSON object: the intake")])
+    if not isinstance(body, dict):
+        return _problems([("(top level)", "expected a JSON object: the intake")])
     doc = dict(body)
     doc.setdefault("schema", "kinechain.intake/1")
     try:
