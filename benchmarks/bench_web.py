@@ -50,14 +50,13 @@ def _free_port() -> int:
 
 def seed(settings: Any, users: int) -> dict[str, Any]:
     """One clinic, a clinician, ``users`` patients with logins, assessed visits, one gait job."""
-    from kinechain.store._jobs import add_upload, enqueue
-    from kinechain.store._worker import run_worker
-
     from kinechain.clinic import intake_template
     from kinechain.store import Clinic, Job, Patient, User, Visit, make_engine, session_factory
     from kinechain.store import upgrade as migrate
     from kinechain.store._blobs import BlobStore
+    from kinechain.store._jobs import add_upload, enqueue
     from kinechain.store._visits import reassess
+    from kinechain.store._worker import run_worker
     from kinechain.web._security import hash_password
 
     engine = make_engine(settings.db_url)
@@ -142,6 +141,8 @@ async def _user(
     lat: list[float],
     errors: list[int],
 ) -> None:
+    if think:  # users arrive spread over one think time, not all in the same instant
+        await asyncio.sleep(think * secrets.randbelow(1000) / 1000)
     while time.perf_counter() < until:
         t0 = time.perf_counter()
         r = await client.get(url)
@@ -270,7 +271,7 @@ def _pg_schema_url() -> str | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--think", type=float, default=1.0, help="paced users' think time, s")
     parser.add_argument("--processes", type=int, default=2, help="server processes")
     parser.add_argument("--json", type=Path, help="also write the rows here")

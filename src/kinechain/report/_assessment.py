@@ -52,7 +52,9 @@ def render_chain_diagram(chain: list[dict[str, Any]], evidence: dict[str, Any]) 
         x = 8 + i * (box_w + gap)
         fill = "#f6c9c9" if row["present"] else "#cfe8cf" if row["measured"] else "#eeeeee"
         stroke = "#d62728" if row["present"] else "#2ca02c" if row["measured"] else "#999"
-        grades = [str((evidence.get(k) or {}).get("grade", "")) for k in row.get("evidence", [])]
+        keys = row.get("evidence") or []
+        keys = [keys] if isinstance(keys, str) else keys
+        grades = [str((evidence.get(k) or {}).get("grade", "")) for k in keys]
         grades = [g for g in grades if g in order]
         grade = max(grades, key=order.index) if grades else ""
         title = _LINK_TITLES.get(row["link"], row["link"])

@@ -143,6 +143,14 @@ def _log(
     )
 
 
+MAX_ID = 2**31 - 1
+
+
+def _id_ok(value: int) -> bool:
+    """Ids outside the database's integer range cannot exist (and must not reach the DB)."""
+    return 0 < value <= MAX_ID
+
+
 def patient_for(
     db: Session,
     who: SignedIn,
@@ -150,7 +158,7 @@ def patient_for(
     request: Request | None = None,
     action: str = "read",
 ) -> Patient:
-    p = db.get(Patient, patient_id)
+    p = db.get(Patient, patient_id) if _id_ok(patient_id) else None
     if p is None or not _visible(who, p.clinic_id, p.id):
         raise HTTPException(404, "no such patient")
     _log(db, who, request, action, "patient", p.id, p.id)
@@ -160,7 +168,7 @@ def patient_for(
 def visit_for(
     db: Session, who: SignedIn, visit_id: int, request: Request | None = None, action: str = "read"
 ) -> Visit:
-    v = db.get(Visit, visit_id)
+    v = db.get(Visit, visit_id) if _id_ok(visit_id) else None
     if v is None or not _visible(who, v.clinic_id, v.patient_id):
         raise HTTPException(404, "no such visit")
     _log(db, who, request, action, "visit", v.id, v.patient_id)
@@ -170,7 +178,7 @@ def visit_for(
 def job_for(
     db: Session, who: SignedIn, job_id: int, request: Request | None = None, action: str = "read"
 ) -> Job:
-    j = db.get(Job, job_id)
+    j = db.get(Job, job_id) if _id_ok(job_id) else None
     if j is None:
         raise HTTPException(404, "no such analysis")
     v = db.get(Visit, j.visit_id)
@@ -183,7 +191,7 @@ def job_for(
 def upload_for(
     db: Session, who: SignedIn, upload_id: int, request: Request | None = None, action: str = "read"
 ) -> Upload:
-    u = db.get(Upload, upload_id)
+    u = db.get(Upload, upload_id) if _id_ok(upload_id) else None
     if u is None:
         raise HTTPException(404, "no such file")
     v = db.get(Visit, u.visit_id)

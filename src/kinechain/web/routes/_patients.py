@@ -31,6 +31,13 @@ class PatientIn(BaseModel):
     mass_kg: float | None = Field(default=None, ge=10, le=400, description="kg")
     notes: str | None = Field(default=None, max_length=5000)
 
+    @field_validator("name", "reference", "notes")
+    @classmethod
+    def _printable(cls, v: str | None) -> str | None:
+        if v is not None and any(ord(c) < 32 and c not in "\n\r\t" for c in v):
+            raise ValueError("control characters are not allowed")
+        return v
+
     @field_validator("date_of_birth")
     @classmethod
     def _past(cls, v: dt.date | None) -> dt.date | None:

@@ -357,7 +357,7 @@ def rerun_page(request: Request, db: Db, who: Staff, job_id: int) -> Response:
     return RedirectResponse(f"/jobs/{new.id}", status_code=303)
 
 
-@router.get("/uploads/{upload_id}/download", tags=["uploads"])
+@router.get("/uploads/{upload_id}/download", include_in_schema=False)
 def download(request: Request, db: Db, who: Staff, upload_id: int) -> Response:
     """The uploaded file as it was sent, under its original name."""
     upload = upload_for(db, who, upload_id, request)

@@ -251,12 +251,7 @@ def _chain_rows(a: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _chain_svg(a: Mapping[str, Any]) -> Markup:
     from kinechain.report import render_chain_diagram
 
-    # The diagram reads each link's evidence as a list of keys; the assessment has one key.
-    chain = [
-        {**row, "evidence": [row["evidence"]] if isinstance(row.get("evidence"), str) else []}
-        for row in a.get("chain") or []
-    ]
-    return Markup(render_chain_diagram(chain, a.get("evidence") or {}))
+    return Markup(render_chain_diagram(a.get("chain") or [], a.get("evidence") or {}))
 
 
 def _spatiotemporal_html(gait: Mapping[str, Any] | None) -> Markup | None:
