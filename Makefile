@@ -19,6 +19,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps mediapipe==0.10.21
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -270,11 +270,19 @@ def worker_cmd(
     database_url: DbOpt = None,
     once: Annotated[bool, typer.Option(help="Run the queued analyses, then stop")] = False,
 ) -> None:
-    """Run queued analyses (uploads) for the web app; a crash in one never stops the rest."""
-    from kinechain.store._worker import run_worker
+    """Run queued analyses (uploads) for the web app; a crash in one never stops the rest.
+
+    A running analysis whose worker stopped heartbeating for KINECHAIN_WORKER_STALE_S seconds
+    (default 30) is queued again.
+    """
+    from kinechain.store._worker import run_worker, worker_options_from_env
 
     try:
-        run_worker(_settings(data, database_url), once=once)  # type: ignore[arg-type]
+        run_worker(
+            _settings(data, database_url),  # type: ignore[arg-type]
+            once=once,
+            **worker_options_from_env(),
+        )
     except KinechainError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(2) from None

@@ -2,6 +2,8 @@
 
 ``files/ab/cdef….bin``. Writes go to a temporary file in the same folder and are renamed
 into place only when complete, so a crash never leaves a half-written blob under a real name.
+The temporary files a killed process leaves (``files/.upload-*``) are removed by
+:meth:`BlobStore.sweep_temp`, which the worker calls when it starts.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
 from kinechain.errors import InputError
 
 CHUNK = 1 << 20
+TEMP_PREFIX = ".upload-"
 
 
 class TooLarge(InputError):
@@ -39,7 +43,7 @@ class BlobStore:
         digest = hashlib.sha256()
         size = 0
         head = b""
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 while chunk := stream.read(CHUNK):
@@ -77,3 +81,25 @@ class BlobStore:
         p = self.path(sha256)
         if p.is_file():
             p.unlink()
+
+    def sweep_temp(self, older_than_s: float = 3600) -> int:
+        """Remove unfinished uploads (``.upload-*``) last written over ``older_than_s`` ago.
+
+        They are what a process killed in the middle of :meth:`put_stream` leaves behind.
+        Younger ones are kept: another process may still be writing them. Returns the number
+        of files removed.
+        """
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for entry in os.scandir(self.root):
+            if not entry.name.startswith(TEMP_PREFIX):
+                continue
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:  # finished or swept by another process meanwhile
+                continue
+        return removed

@@ -120,6 +120,8 @@ def add_upload(
 ) -> Upload:
     """Store ``stream`` as a file of ``visit``; return the new (flushed) Upload row.
 
+    Its ``role`` is ``static`` with ``static`` (a calibration trial), else ``walk``.
+
     Raises
     ------
     TooLarge
@@ -152,6 +154,7 @@ def add_upload(
         original_name=name,
         kind=kind,
         size=size,
+        role="static" if static else "walk",
         uploaded_by=user_id,
     )
     db.add(upload)

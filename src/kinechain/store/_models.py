@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("admin", "clinician", "patient")
 JOB_STATES = ("queued", "running", "done", "failed")
+UPLOAD_ROLES = ("walk", "static")
 
 
 def utcnow() -> dt.datetime:
@@ -154,7 +155,11 @@ class Blob(Base):
 
 
 class Upload(Base):
-    """A file uploaded to a visit: its original name and the content it points to."""
+    """A file uploaded to a visit: its original name, the content it points to, and its role.
+
+    ``role`` is ``walk`` (a trial to analyse) or ``static`` (a calibration trial that walks of
+    the same visit can use).
+    """
 
     __tablename__ = "upload"
 
@@ -165,6 +170,7 @@ class Upload(Base):
     original_name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
     size: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[str] = mapped_column(String(16), default="walk", server_default="walk")
     uploaded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

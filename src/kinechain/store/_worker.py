@@ -5,7 +5,10 @@ The parent (``kinechain worker``, supervised by ``kinechain serve``) claims a jo
 after the time limit. A segfault, an out-of-memory kill or a malformed file therefore only
 ends that child: the job is marked failed with one line saying why and the worker goes on.
 If the worker itself dies, its job stops heartbeating and is queued again by the next worker
-(:func:`kinechain.store._jobs.requeue_stale`).
+(:func:`kinechain.store._jobs.requeue_stale`) once the heartbeat is older than the stale
+threshold (``stale_after_s``; ``KINECHAIN_WORKER_STALE_S`` for ``kinechain worker``). A
+starting worker also removes the unfinished upload files a killed web process left
+(:meth:`~kinechain.store._blobs.BlobStore.sweep_temp`).
 
 The child reads the stored files under their original names and runs the same
 ``read`` → :func:`kinechain._pipeline.analyze` steps as :func:`~kinechain._pipeline.analyze_file`
@@ -53,8 +56,11 @@ HEARTBEAT_S = 2.0
 #: A running job whose heartbeat is older than this lost its worker.
 STALE_S = 30.0
 DB_ENV = "KINECHAIN_DATABASE_URL"
+STALE_ENV = "KINECHAIN_WORKER_STALE_S"
+#: Set by ``kinechain serve`` to its pid: its worker stops when that process is gone.
+PARENT_ENV = "KINECHAIN_WORKER_PARENT"
 
-__all__ = ["analysis_curves", "main", "run_job", "run_worker"]
+__all__ = ["analysis_curves", "main", "run_job", "run_worker", "worker_options_from_env"]
 
 
 # --- child ---------------------------------------------------------------------------------
@@ -296,8 +302,10 @@ def _run_in_child(
     worker_id: str,
     timeout_s: float,
     stop: threading.Event,
+    beat_s: float = HEARTBEAT_S,
 ) -> None:
     env = dict(os.environ)
+    env.pop(PARENT_ENV, None)
     env[DB_ENV] = settings.db_url
     cmd = [
         sys.executable,
@@ -330,7 +338,7 @@ def _run_in_child(
                 f"the analysis took longer than {timeout_s:.0f} s and was stopped",
             )
             return
-        if now - beat >= HEARTBEAT_S:
+        if now - beat >= beat_s:
             heartbeat(sessions, job_id)
             beat = now
     if _status(sessions, job_id) == "running":
@@ -344,12 +352,24 @@ def run_worker(
     stop: threading.Event | None = None,
     poll_s: float = 0.5,
     timeout_s: float = 600,
+    stale_after_s: float = STALE_S,
+    parent_pid: int | None = None,
 ) -> int:
     """Run queued analyses until ``stop`` is set (or, with ``once``, none is left).
 
     Returns the number of jobs run. SIGTERM/SIGINT stop it cleanly when it runs in the main
-    thread: the job in hand is queued again for the next worker.
+    thread: the job in hand is queued again for the next worker. So does the end of the
+    process ``parent_pid`` (the ``kinechain serve`` that started this worker), so that a
+    killed server leaves no worker behind.
+
+    ``stale_after_s``: a running job whose heartbeat is older than this lost its worker and
+    is queued again (checked at start and then every ``stale_after_s``). This worker
+    heartbeats at least three times per ``stale_after_s``; every worker sharing the database
+    should use the same value.
     """
+    if not stale_after_s > 0:
+        raise ValueError("stale_after_s must be positive")
+    beat_s = min(HEARTBEAT_S, stale_after_s / 3)
     engine = make_engine(settings.db_url)
     if not has_schema(engine):
         engine.dispose()
@@ -364,13 +384,18 @@ def run_worker(
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             restore[sig] = signal.signal(sig, lambda *_: stop.set())
+    if parent_pid is not None:
+        threading.Thread(
+            target=_watch_parent, args=(parent_pid, stop), name="parent-watch", daemon=True
+        ).start()
     count = 0
     try:
-        requeue_stale(sessions, STALE_S)
+        BlobStore(settings.files_dir).sweep_temp()
+        requeue_stale(sessions, stale_after_s)
         swept = time.monotonic()
         while not stop.is_set():
-            if time.monotonic() - swept > STALE_S:
-                requeue_stale(sessions, STALE_S)
+            if time.monotonic() - swept > stale_after_s:
+                requeue_stale(sessions, stale_after_s)
                 swept = time.monotonic()
             job_id = claim_next(sessions, worker_id)
             if job_id is None:
@@ -378,13 +403,40 @@ def run_worker(
                     break
                 stop.wait(poll_s)
                 continue
-            _run_in_child(settings, sessions, job_id, worker_id, timeout_s, stop)
+            _run_in_child(settings, sessions, job_id, worker_id, timeout_s, stop, beat_s)
             count += 1
     finally:
         for signum, handler in restore.items():
             signal.signal(signum, handler)
         engine.dispose()
     return count
+
+
+def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
+    while not stop.wait(0.5):
+        if os.getppid() != parent_pid:
+            stop.set()
+
+
+def worker_options_from_env() -> dict[str, Any]:
+    """``run_worker`` keyword arguments from ``KINECHAIN_WORKER_STALE_S`` / ``_PARENT``.
+
+    Raises :class:`~kinechain.errors.InputError` with one line for a bad value.
+    """
+    options: dict[str, Any] = {}
+    raw = os.environ.get(STALE_ENV, "").strip()
+    if raw:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not (value > 0 and value < float("inf")):
+            raise InputError(STALE_ENV, f"must be a positive number of seconds, not {raw!r}")
+        options["stale_after_s"] = value
+    parent = os.environ.get(PARENT_ENV, "").strip()
+    if parent.isdigit():
+        options["parent_pid"] = int(parent)
+    return options
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -402,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     from kinechain.web._settings import Settings
 
     try:
-        run_worker(Settings.from_env(), once=args.once)
+        run_worker(Settings.from_env(), once=args.once, **worker_options_from_env())
     except KinechainError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

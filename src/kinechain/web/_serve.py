@@ -1,13 +1,21 @@
-"""``kinechain serve``: the web server plus a supervised analysis worker process."""
+"""``kinechain serve``: the web server plus a supervised analysis worker process.
+
+SIGTERM or Ctrl-C stops the server gracefully and then its worker (the job in hand is
+queued again). If the server process is killed outright, its worker notices that its
+parent is gone and stops by itself (``KINECHAIN_WORKER_PARENT``).
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from kinechain.web._settings import Settings
 
@@ -20,6 +28,7 @@ class WorkerSupervisor:
         self.say = say
         self.proc: subprocess.Popen[bytes] | None = None
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="worker-supervisor", daemon=True)
 
     def _spawn(self) -> subprocess.Popen[bytes]:
@@ -27,12 +36,16 @@ class WorkerSupervisor:
         env["KINECHAIN_DATA"] = str(self.settings.data_dir.resolve())
         if self.settings.database_url:
             env["KINECHAIN_DATABASE_URL"] = self.settings.database_url
+        env["KINECHAIN_WORKER_PARENT"] = str(os.getpid())
         return subprocess.Popen([sys.executable, "-m", "kinechain.cli", "worker"], env=env)
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.proc = self._spawn()
-            while self.proc.poll() is None:
+        while True:
+            with self._lock:  # never start a worker after stop() looked for one
+                if self._stop.is_set():
+                    return
+                proc = self.proc = self._spawn()
+            while proc.poll() is None:
                 if self._stop.wait(0.5):
                     return
             if not self._stop.is_set():
@@ -43,13 +56,38 @@ class WorkerSupervisor:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+        """Stop the worker (SIGTERM, then SIGKILL after 10 s) and wait for it."""
+        with self._lock:
+            self._stop.set()
+            proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
             try:
-                self.proc.wait(10)
+                proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                proc.kill()
+                proc.wait()
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """Make SIGTERM raise SystemExit, so that ``finally`` blocks (stopping the worker) run.
+
+    uvicorn shuts down gracefully on SIGTERM and then raises the signal again for the handler
+    it found; with the default handler the process would die before stopping its worker.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def serve(
@@ -84,7 +122,7 @@ def serve(
         supervisor.start()
     shown = "localhost" if host in {"127.0.0.1", "localhost", "::1"} else host
     say(f"kinechain clinic on http://{shown}:{port}/  (data: {settings.data_dir.resolve()})")
-    try:
+    try, _sigterm_exits():
         if processes > 1:
             os.environ["KINECHAIN_DATA"] = str(settings.data_dir.resolve())
             if settings.database_url:

@@ -46,6 +46,7 @@ class UploadOut(BaseModel):
     original_name: str
     kind: str
     size: int
+    role: Literal["walk", "static"]
     sha256: str
     created_at: dt.datetime
 
@@ -104,6 +105,10 @@ def _static_choice(
         raise InputError("static_upload_id", "no such static trial in this visit")
     if static.kind not in STATIC_KINDS:
         raise InputError(static.original_name, "a static trial must be a C3D or TRC file")
+    if static.role != "static":
+        raise InputError(
+            static.original_name, "this file was uploaded as a walking trial, not a static trial"
+        )
     return static
 
 
@@ -160,8 +165,7 @@ def uploads_context(db: Session, visit: Visit, request: Request) -> dict[str, An
         db.scalars(select(Upload).where(Upload.visit_id == visit.id).order_by(Upload.id))
     )
     jobs = list(db.scalars(select(Job).where(Job.visit_id == visit.id).order_by(Job.id.desc())))
-    walked = {j.upload_id for j in jobs}
-    statics = [u for u in uploads if u.kind in STATIC_KINDS and u.id not in walked]
+    statics = [u for u in uploads if u.role == "static"]
     error = one_line(request.query_params.get("upload_error", ""), 300)
     return {
         "uploads": uploads,
