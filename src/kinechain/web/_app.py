@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
             "patients. Every operation of the pages is also here, under /api/v1. Sign in with "
             "POST /api/v1/session and send the token as `Authorization: Bearer <token>`."
         ),
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI loads scripts from a CDN: offline and the CSP refuse it
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
