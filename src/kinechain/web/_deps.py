@@ -25,6 +25,12 @@ class LoginRequired(Exception):
 
 
 def get_db(request: Request) -> Iterator[Session]:
+    """The request's session, committed when the route returns and before the response goes.
+
+    ``scope="function"`` below: with FastAPI's default ("request") the commit would run
+    only after the response was sent, so a client could be told "stored" about a change that
+    a crash (or a failing commit) then loses.
+    """
     session: Session = request.app.state.sessions()
     try:
         yield session
@@ -36,7 +42,7 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-Db = Annotated[Session, Depends(get_db)]
+Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_ip(request: Request) -> str:

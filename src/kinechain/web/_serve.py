@@ -70,6 +70,7 @@ class WorkerSupervisor:
 
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
     raise SystemExit(0)
 
 
@@ -117,29 +118,30 @@ def serve(
         for login in DEMO_LOGINS:
             say(f"  {login.role:<10} {login.email}  password: {login.password}")
     engine.dispose()
-    supervisor = WorkerSupervisor(settings, say) if worker else None
-    if supervisor is not None:
-        supervisor.start()
-    shown = "localhost" if host in {"127.0.0.1", "localhost", "::1"} else host
-    say(f"kinechain clinic on http://{shown}:{port}/  (data: {settings.data_dir.resolve()})")
-    try, _sigterm_exits():
-        if processes > 1:
-            os.environ["KINECHAIN_DATA"] = str(settings.data_dir.resolve())
-            if settings.database_url:
-                os.environ["KINECHAIN_DATABASE_URL"] = settings.database_url
-            os.environ["KINECHAIN_COOKIE_SECURE"] = "1" if settings.cookie_secure else "0"
-            uvicorn.run(
-                "kinechain.web:app_from_env",
-                factory=True,
-                host=host,
-                port=port,
-                workers=processes,
-                log_level="warning",
-            )
-        else:
-            uvicorn.run(
-                create_app(settings, migrate=False), host=host, port=port, log_level="warning"
-            )
-    finally:
+    with _sigterm_exits():
+        supervisor = WorkerSupervisor(settings, say) if worker else None
         if supervisor is not None:
-            supervisor.stop()
+            supervisor.start()
+        shown = "localhost" if host in {"127.0.0.1", "localhost", "::1"} else host
+        say(f"kinechain clinic on http://{shown}:{port}/  (data: {settings.data_dir.resolve()})")
+        try:
+            if processes > 1:
+                os.environ["KINECHAIN_DATA"] = str(settings.data_dir.resolve())
+                if settings.database_url:
+                    os.environ["KINECHAIN_DATABASE_URL"] = settings.database_url
+                os.environ["KINECHAIN_COOKIE_SECURE"] = "1" if settings.cookie_secure else "0"
+                uvicorn.run(
+                    "kinechain.web:app_from_env",
+                    factory=True,
+                    host=host,
+                    port=port,
+                    workers=processes,
+                    log_level="warning",
+                )
+            else:
+                uvicorn.run(
+                    create_app(settings, migrate=False), host=host, port=port, log_level="warning"
+                )
+        finally:
+            if supervisor is not None:
+                supervisor.stop()
