@@ -34,7 +34,14 @@ def get_db(request: Request) -> Iterator[Session]:
     session: Session = request.app.state.sessions()
     try:
         yield session
-        session.commit()
+        lock = request.app.state.write_lock
+        if lock is None:
+            session.commit()
+        else:
+            # SQLite has one writer at a time; queueing this process's commits on a lock is
+            # fairer and faster than SQLite's sleep-and-retry busy handler.
+            with lock:
+                session.commit()
     except BaseException:
         session.rollback()
         raise
