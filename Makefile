@@ -60,10 +60,20 @@ test: install lint browser
 	$(PYTHON) -m venv .bench/opensim
 	.bench/opensim/bin/python -m pip install --quiet opensim
 
-bench: install .bench/opensim/bin/python
+# myogait (the video peer) with the legacy MediaPipe pose model kinechain uses: mediapipe 0.10.21
+# without its pins (numpy<2, jax, opencv-contrib), plus the runtime needs of its pose graph.
+.bench/myogait/bin/python:
+	$(PYTHON) -m venv .bench/myogait
+	.bench/myogait/bin/python -m pip install --quiet myogait==0.9.2 'protobuf>=4.25,<5' \
+		'absl-py>=1.0' 'attrs>=19.1' 'flatbuffers>=2.0' \
+		&& .bench/myogait/bin/python -m pip install --quiet --no-deps mediapipe==0.10.21 \
+		|| { rm -rf .bench/myogait; exit 1; }
+
+bench: install .bench/opensim/bin/python .bench/myogait/bin/python
 	$(BIN)/python benchmarks/bench_analyze.py
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_video.py
 
 clean:
 	rm -rf $(DATA) test-artifacts $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

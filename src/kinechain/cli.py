@@ -36,9 +36,35 @@ def _fail_line(exc: BaseException) -> str:
     return f"internal error ({type(exc).__name__}): {text} — please report it"
 
 
+def _parse_distance(text: str | None) -> tuple[float, ...] | None:
+    """``"x1,y1,x2,y2,metres"`` → five floats (InputError naming --distance otherwise)."""
+    from kinechain.errors import InputError
+
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    import math
+
+    if len(values) != 5 or not all(map(math.isfinite, values)) or values[4] <= 0:
+        raise InputError(
+            None,
+            f"{text!r} is not x1,y1,x2,y2,metres (five numbers, pixels of the first frame and "
+            "a positive distance in metres)",
+            field="--distance",
+        )
+    return values
+
+
 @app.command()
 def analyze(
-    walks: Annotated[list[Path], typer.Argument(help="Walking trial(s): .c3d, .trc, .mot or .sto")],
+    walks: Annotated[
+        list[Path],
+        typer.Argument(help="Walking trial(s): .c3d, .trc, .mot, .sto, or a side-view video"),
+    ],
     static: Annotated[
         Path | None, typer.Option("--static", "-s", help="Static calibration trial (.c3d)")
     ] = None,
@@ -57,17 +83,49 @@ def analyze(
             help="Plug-in Gait 'foot flat' static option: the sole was flat on the floor",
         ),
     ] = False,
+    height: Annotated[
+        float | None,
+        typer.Option("--height", help="Video: the subject's height in metres (gives the scale)"),
+    ] = None,
+    distance: Annotated[
+        str | None,
+        typer.Option(
+            "--distance",
+            help="Video: a known distance in the first frame, 'x1,y1,x2,y2,metres' (pixels)",
+        ),
+    ] = None,
+    backend: Annotated[
+        str, typer.Option("--backend", help="Video: pose backend, mediapipe or onnx")
+    ] = "mediapipe",
+    pose_model: Annotated[
+        Path | None,
+        typer.Option("--pose-model", help="Video: ONNX pose model file (for --backend onnx)"),
+    ] = None,
+    neutral_ankle: Annotated[
+        float | None,
+        typer.Option(
+            "--neutral-ankle",
+            help="Video: ankle angle (deg) of the subject standing in neutral, subtracted",
+        ),
+    ] = None,
     report: Annotated[bool, typer.Option(help="Write report.html")] = True,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output folder")] = False,
 ) -> None:
     """Analyse walking trials: angles, events, kinetic-chain metrics and a report.
 
+    Videos (.mp4, .mov, .webm, .avi, .mkv, filmed from the side) are analysed markerless:
+    sagittal angles, events, strides, a per-frame quality track and an annotated video.
     One trial writes its files into OUT; several trials write OUT/<trial name>/ each, and a
     bad file is reported and skipped without stopping the others.
     """
     from kinechain._pipeline import analyze_file
     from kinechain.io._results import write_results
 
+    try:
+        known = _parse_distance(distance)
+    except KinechainError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(code=2) from None
     many = len(walks) > 1
     failures: list[tuple[Path, str]] = []
     done: list[tuple[Path, Path]] = []
@@ -78,17 +136,33 @@ def analyze(
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=not many,
     ) as progress:
-        task = progress.add_task("analysing", total=len(walks))
+        task = progress.add_task("analysing", total=len(walks), visible=many)
         for walk in walks:
             target = out_dir / walk.stem if many else out_dir
             progress.update(task, description=f"analysing {walk.name}")
             try:
-                result = analyze_file(
-                    walk, static=static, norms=norms, mapping=mapping, flat_foot=flat_foot
-                )
-                write_results(result, target, report=report, overwrite=overwrite)
+                from kinechain.video._walk import is_video
+
+                if is_video(walk):
+                    _analyze_video_file(
+                        progress,
+                        walk,
+                        target,
+                        height=height,
+                        distance=known,
+                        backend=backend,
+                        pose_model=pose_model,
+                        neutral_ankle=neutral_ankle,
+                        norms=norms,
+                        report=report,
+                        overwrite=overwrite,
+                    )
+                else:
+                    result = analyze_file(
+                        walk, static=static, norms=norms, mapping=mapping, flat_foot=flat_foot
+                    )
+                    write_results(result, target, report=report, overwrite=overwrite)
                 done.append((walk, target))
             except Exception as exc:  # one bad file never stops a batch
                 if os.environ.get("KINECHAIN_DEBUG") == "1":
@@ -101,6 +175,47 @@ def analyze(
         err.print(f"error: {line}" if walk.name in line else f"error: {walk}: {line}")
     if failures:
         raise typer.Exit(code=2 if not done else 1)
+
+
+def _analyze_video_file(
+    progress: Progress,
+    walk: Path,
+    target: Path,
+    *,
+    height: float | None,
+    distance: tuple[float, ...] | None,
+    backend: str,
+    pose_model: Path | None,
+    neutral_ankle: float | None,
+    norms: str | None,
+    report: bool,
+    overwrite: bool,
+) -> None:
+    """One video: pose with a frame progress bar, analysis, result files."""
+    from kinechain.io._results import check_output_folder
+    from kinechain.video._walk import analyze_video, write_video_results
+
+    check_output_folder(target, overwrite=overwrite)  # fail before minutes of pose work
+    frames = progress.add_task(f"pose {walk.name}", total=None)
+
+    def tick(done_frames: int, total: int) -> None:
+        progress.update(frames, completed=done_frames, total=total or None)
+
+    try:
+        result = analyze_video(
+            walk,
+            height_m=height,
+            distance=distance,
+            backend=backend,
+            model=pose_model,
+            neutral_deg=neutral_ankle,
+            norms=norms,
+            progress=tick,
+        )
+        progress.update(frames, description=f"writing {walk.name}")
+        write_video_results(result, target, overwrite=overwrite, report=report)
+    finally:
+        progress.remove_task(frames)
 
 
 @app.command("intake-template")
@@ -206,6 +321,133 @@ def version() -> None:
     from kinechain import __version__
 
     out.print(__version__)
+
+
+@app.command()
+def lunge(
+    images: Annotated[
+        list[Path],
+        typer.Argument(help="Side-view photo(s) (JPEG/PNG) or short clip(s) of the lunge"),
+    ],
+    knee: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--knee",
+            help="Variant of each input in order: straight (gastrocnemius) or bent (soleus); "
+            "repeat it, e.g. --knee straight --knee bent",
+        ),
+    ] = None,
+    side: Annotated[
+        str, typer.Option(help="Tested leg: left, right or auto (the leg whose knee is forward)")
+    ] = "auto",
+    wall_x: Annotated[
+        float | None, typer.Option("--wall-x", help="Wall as a vertical image line at x (px)")
+    ] = None,
+    wall: Annotated[
+        str | None, typer.Option(help="Wall line through two image points 'x1,y1,x2,y2' (px)")
+    ] = None,
+    scale: Annotated[
+        float | None, typer.Option(help="Scale in px per cm, in the plane of the foot")
+    ] = None,
+    distance: Annotated[
+        str | None,
+        typer.Option(help="Scale from two image points a known distance apart 'x1,y1,x2,y2,cm'"),
+    ] = None,
+    vertical: Annotated[
+        str | None,
+        typer.Option(help="True vertical (plumb line, door frame) 'x1,y1,x2,y2'; default image"),
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder")] = Path("lunge"),
+    backend: Annotated[str, typer.Option(help="Pose backend: mediapipe or onnx")] = "mediapipe",
+    pose_model: Annotated[
+        Path | None, typer.Option("--pose-model", help="ONNX pose model (onnx backend)")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output folder")] = False,
+) -> None:
+    """Weight-bearing lunge test from a side view: tibial inclination, heel lift, toe-to-wall.
+
+    Writes OUT/lunge.json and the annotated image(s). With a knee-straight and a knee-bent
+    input of the same leg, the calf is classified (gastrocnemius vs soleus/joint).
+    """
+    from kinechain.errors import InputError
+    from kinechain.io._results import check_output_folder
+    from kinechain.video import _lunge as L
+
+    try:
+        variants = list(knee or [])
+        for v in variants:
+            if v not in ("straight", "bent"):
+                raise InputError(None, f"expected straight or bent, got {v!r}", field="--knee")
+        if variants and len(variants) != len(images):
+            raise InputError(
+                None,
+                f"{len(variants)} --knee value(s) for {len(images)} input(s): give one per input",
+                field="--knee",
+            )
+        if side not in ("left", "right", "auto"):
+            raise InputError(None, f"expected left, right or auto, got {side!r}", field="--side")
+        if wall_x is not None and wall is not None:
+            raise InputError(None, "give --wall-x or --wall, not both", field="--wall")
+        if scale is not None and distance is not None:
+            raise InputError(None, "give --scale or --distance, not both", field="--scale")
+        wall_line: tuple[float, float, float, float] | None = None
+        if wall_x is not None:
+            wall_line = (wall_x, 0.0, wall_x, 1.0)
+        elif wall is not None:
+            x1, y1, x2, y2 = L.parse_line(wall, option="--wall")
+            wall_line = (x1, y1, x2, y2)
+        px_per_cm = scale
+        if distance is not None:
+            line, cm = L.parse_distance(distance)
+            px_per_cm = L.scale_from_distance(line, cm)
+        vert: tuple[float, float, float, float] | None = None
+        if vertical is not None:
+            vx1, vy1, vx2, vy2 = L.parse_line(vertical, option="--vertical")
+            vert = (vx1, vy1, vx2, vy2)
+            L.up_vector(vert)  # validate before the pose model starts
+        check_output_folder(out_dir, overwrite=overwrite)
+        results = []
+        pictures = []
+        for n, path in enumerate(images):
+            still = path.suffix.lower() not in L.VIDEO_SUFFIXES
+            detector = L.make_detector(backend, pose_model, still=still)
+            try:
+                res, img = L.measure_file(
+                    path,
+                    detector,
+                    side=None if side == "auto" else side,  # type: ignore[arg-type]
+                    vertical=vert,
+                    wall=wall_line,
+                    px_per_cm=px_per_cm,
+                    variant=variants[n] if variants else None,  # type: ignore[arg-type]
+                )
+            finally:
+                detector.close()
+            results.append(res)
+            pictures.append(img)
+        target = L.write_lunge(results, pictures, out_dir, overwrite=overwrite)
+    except Exception as exc:
+        if os.environ.get("KINECHAIN_DEBUG") == "1":
+            raise
+        err.print(f"error: {_fail_line(exc)}")
+        raise typer.Exit(code=2) from None
+    for res in results:
+        wall_txt = (
+            f"toe-to-wall {res.wall.cm:.1f} cm" if res.wall.cm is not None else res.wall.reason
+        )
+        tag = f" (knee {res.variant})" if res.variant else ""
+        out.print(
+            f"{Path(res.source).name}{tag}: {res.side} tibial inclination "
+            f"{res.tibial_inclination_deg:.1f}°, heel lifted: {res.heel.state}; {wall_txt}"
+        )
+        for w in res.warnings:
+            err.print(f"warning: {Path(res.source).name}: {w}")
+    import json
+
+    cls = json.loads((target / "lunge.json").read_text(encoding="utf-8"))["classification"]
+    if cls:
+        out.print(f"calf: {cls.get('classification')} — {cls.get('reason')}")
+    out.print(f"lunge results in {target}")
 
 
 # --- clinic web app -------------------------------------------------------------------------
