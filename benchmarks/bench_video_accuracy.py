@@ -346,6 +346,9 @@ def _print(name: str, res: dict[str, Any]) -> None:
             tgt = TARGETS.get(name)
             mark = "" if tgt is None else ("  ok" if e["rmse_deg"] <= tgt else f"  MISSES {tgt}")
             print(f"   {name:28s} {e['rmse_deg']:6.1f} ({e['bias_deg']:+5.1f}, {e['n']}){mark}")
+    if "annotation_noise_floor_deg" in res:
+        floor = ", ".join(f"{k} {v:.1f}" for k, v in res["annotation_noise_floor_deg"].items())
+        print(f"annotation noise floor (RMSE from the stated uncertainties alone, deg): {floor}")
     print(
         f"labels vs annotation: {res['labels']}; swaps undone by the tracker: {res['swaps_undone']}"
     )

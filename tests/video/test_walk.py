@@ -75,8 +75,11 @@ def test_zeni_events_at_known_frames(direction: int) -> None:
         strikes = np.array([e.time_s for e in events if e.side == side and e.kind == "foot_strike"])
         offs = np.array([e.time_s for e in events if e.side == side and e.kind == "foot_off"])
         fs = STRIKES[side]
-        want_fs = np.array([f for f in range(fs, 200, PERIOD) if 3 < f < 196])
-        want_fo = np.array([f for f in range(fs + OFF_AFTER - PERIOD, 200, PERIOD) if 3 < f < 196])
+        # extremes closer than 10 frames to either end lack the prominence Zeni's rule needs
+        want_fs = np.array([f for f in range(fs, 200, PERIOD) if 10 <= f < 190])
+        want_fo = np.array(
+            [f for f in range(fs + OFF_AFTER - PERIOD, 200, PERIOD) if 10 <= f < 190]
+        )
         assert strikes.size == want_fs.size and offs.size == want_fo.size
         assert np.abs(strikes * FPS - want_fs).max() <= 1.0
         assert np.abs(offs * FPS - want_fo).max() <= 1.0
@@ -154,8 +157,9 @@ def test_demo_walk(demo: tuple[object, Path, float]) -> None:
     assert 1.0 <= stride <= 1.9
     assert metrics["video"]["flips_total"] == 0
     assert result.sagittal.total_flips == 0  # type: ignore[attr-defined]
-    knee = result.sagittal.angles["left_knee_flexion"]  # type: ignore[attr-defined]
-    assert 45.0 <= np.nanmax(knee) <= 80.0  # swing peak of a normal walk
+    cycles = result.analysis.cycles["left"]["knee_flexion"]  # type: ignore[attr-defined]
+    peaks = np.nanmax(cycles, axis=1)
+    assert 50.0 <= float(np.median(peaks)) <= 80.0  # swing peak of a normal walk
     assert elapsed < 60.0
 
 

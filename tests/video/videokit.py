@@ -209,6 +209,9 @@ def heatmap_constant(
         "heatmap_constant",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, h, w])],
         [helper.make_tensor_value_info("heatmaps", TensorProto.FLOAT, list(hm.shape))],
-        [numpy_helper.from_array(hm, "hm"), numpy_helper.from_array(np.zeros(1, np.float32), "zero")],
+        [
+            numpy_helper.from_array(hm, "hm"),
+            numpy_helper.from_array(np.zeros(1, np.float32), "zero"),
+        ],
     )
     return _save(graph, path)

@@ -97,7 +97,7 @@ class _Capture:
         self.cap.release()
 
 
-def _check_fps(path: Path, fps: float) -> None:
+def _check_fps(path: Path, fps: float, *, warn: bool = True) -> None:
     if not math.isfinite(fps) or not FPS_LIMITS[0] <= fps <= FPS_LIMITS[1]:
         raise DataFormatError(
             path,
@@ -105,7 +105,7 @@ def _check_fps(path: Path, fps: float) -> None:
             "the container's timing is broken",
             field="fps",
         )
-    if not FPS_NORMAL[0] <= fps <= FPS_NORMAL[1]:
+    if warn and not FPS_NORMAL[0] <= fps <= FPS_NORMAL[1]:
         warnings.warn(
             f"{path}: frame rate {fps:g} fps is outside the usual {FPS_NORMAL[0]:g}-"
             f"{FPS_NORMAL[1]:g} fps; gait timing will be coarse",
@@ -174,7 +174,7 @@ def frames(
     p = _check_file(path)
     cap = _Capture(p)
     try:
-        _check_fps(p, cap.fps)
+        _check_fps(p, cap.fps, warn=False)  # probe() warns; iterating only refuses
         i = 0
         while True:
             if i % step:

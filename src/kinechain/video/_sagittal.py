@@ -511,13 +511,15 @@ def _reasons(
     from kinechain.video._types import KEYPOINTS
 
     found = np.asarray(
-        np.isfinite(xy).all(axis=2).any(axis=1) & np.asarray(conf > 0).any(axis=1), dtype=np.bool_
+        np.any(np.all(np.isfinite(xy), axis=2), axis=1) & np.any(conf > 0, axis=1), dtype=np.bool_
     )
     out: list[str] = []
     used = np.ones(ok.shape[1], dtype=np.bool_)
     used[KP["nose"]] = False  # no angle uses the nose
-    low_mask = ~ok & used[None, :]
-    bad_rows = low_mask.any(axis=1) | outliers.any(axis=1)
+    low_mask: BoolArray = np.asarray(~ok & used[None, :], dtype=np.bool_)
+    bad_rows: BoolArray = np.asarray(
+        np.logical_or(low_mask.any(axis=1), outliers.any(axis=1)), dtype=np.bool_
+    )
     for i in range(conf.shape[0]):
         if not found[i]:
             out.append("no subject")

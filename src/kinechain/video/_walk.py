@@ -473,7 +473,10 @@ def quality_csv(result: VideoAnalysis) -> str:
     track, sag = result.track, result.sagittal
     n = track.n_frames
     found = np.asarray(
-        np.asarray(track.conf > 0).any(axis=1) & np.isfinite(track.xy).all(axis=2).any(axis=1),
+        np.logical_and(
+            np.any(track.conf > 0.0, axis=1),
+            np.any(np.all(np.isfinite(track.xy), axis=2), axis=1),
+        ),
         dtype=np.bool_,
     )
     mean_conf = track.conf.mean(axis=1)
