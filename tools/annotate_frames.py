@@ -11,6 +11,12 @@ this tool writes; it never places a point itself. Sub-commands:
   coordinates can be read off the image.
 * ``check``: the same crop with the annotated points of those frames drawn as small labelled
   crosshairs (from the annotation JSON), to check and correct them.
+* ``joints``: a montage of small crops (``--size`` original px square, ``--zoom`` times, fine
+  grid ``--grid``) centred on each annotated point of a frame, with the points drawn; for
+  placing and checking single joints at high zoom (used by the second annotator).
+
+``--points`` is an alias of ``--ann`` (an annotation JSON of the same layout, e.g. a second
+annotator's own file); ``--no-draw`` draws the grid only (to look before placing).
 
 Frames are decoded with OpenCV in decode order (index 0 = first frame). Images are PNGs.
 
@@ -163,9 +169,38 @@ def draw_points(
         cv2.putText(canvas, label, (c[0] + 6, c[1] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, colour, 1)
 
 
+def joint_montage(frame: Image, points: dict[str, Any], args: argparse.Namespace) -> Image:
+    """Crops of ``args.size`` px around each placed point, zoomed, gridded, tiled 3 per row."""
+    half = args.size // 2
+    tiles: list[Image] = []
+    for name, p in points.items():
+        if p is None or p.get("x") is None or p.get("inferred"):
+            continue
+        if args.names and name not in args.names:
+            continue
+        cx, cy = round(p["x"]), round(p["y"])
+        box = (cx - half, cy - half, cx + half, cy + half)
+        tile = grid_crop(frame, box, args.zoom, args.grid)
+        if not args.no_draw:
+            draw_points(tile, points, box, args.zoom)
+        cv2.putText(tile, name, (50, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 200), 1)
+        tiles.append(tile)
+    if not tiles:
+        return np.full((10, 10, 3), 255, np.uint8)
+    h = max(t.shape[0] for t in tiles)
+    w = max(t.shape[1] for t in tiles)
+    cols = min(3, len(tiles))
+    rows = (len(tiles) + cols - 1) // cols
+    sheet = np.full((rows * h, cols * w, 3), 255, np.uint8)
+    for k, t in enumerate(tiles):
+        r, c = divmod(k, cols)
+        sheet[r * h : r * h + t.shape[0], c * w : c * w + t.shape[1]] = t
+    return sheet
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("command", choices=("sheet", "crop", "check"))
+    ap.add_argument("command", choices=("sheet", "crop", "check", "joints"))
     ap.add_argument("video", type=Path)
     ap.add_argument("--out", type=Path, default=Path("/tmp/ann"))
     ap.add_argument("--step", type=int, default=10, help="sheet: every N frames")
@@ -176,7 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--auto-box", type=int, default=0, help="check: box around the points + N px")
     ap.add_argument("--zoom", type=float, default=2.0)
     ap.add_argument("--grid", type=int, default=10)
-    ap.add_argument("--ann", type=Path, help="check: annotation JSON")
+    ap.add_argument("--ann", "--points", type=Path, help="check/joints: annotation JSON")
+    ap.add_argument("--size", type=int, default=80, help="joints: crop side, original px")
+    ap.add_argument("--names", nargs="*", default=[], help="joints: only these points")
+    ap.add_argument("--no-draw", action="store_true", help="check/joints: grid only")
     ap.add_argument("--tag", default="", help="suffix for the output file names")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -194,14 +232,23 @@ def main(argv: list[str] | None = None) -> int:
 
     frames = read_frames(args.video, set(args.frames))
     ann: dict[int, dict[str, Any]] = {}
-    if args.command == "check":
+    if args.command in ("check", "joints"):
         if args.ann is None:
-            ap.error("check needs --ann")
+            ap.error(f"{args.command} needs --ann/--points")
         data = json.loads(args.ann.read_text())
         ann = {int(f["frame"]): f["points"] for f in data["frames"]}
     for idx in args.frames:
         if idx not in frames:
             sys.stderr.write(f"frame {idx}: not in the video\n")
+            continue
+        if args.command == "joints":
+            if idx not in ann:
+                sys.stderr.write(f"frame {idx}: no points\n")
+                continue
+            sheet = joint_montage(frames[idx], ann[idx], args)
+            path = args.out / f"joints_{idx:03d}{args.tag}.png"
+            cv2.imwrite(str(path), sheet)
+            sys.stdout.write(f"{path}\n")
             continue
         box = tuple(args.box) if args.box else None
         if args.command == "check" and args.auto_box and idx in ann:
@@ -213,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         if box is None:
             ap.error("--box (or --auto-box for check) is needed")
         canvas = grid_crop(frames[idx], box, args.zoom, args.grid)  # type: ignore[arg-type]
-        if args.command == "check" and idx in ann:
+        if args.command == "check" and idx in ann and not args.no_draw:
             draw_points(canvas, ann[idx], box, args.zoom)  # type: ignore[arg-type]
         path = args.out / f"{args.command}_{idx:03d}{args.tag}.png"
         cv2.imwrite(str(path), canvas)

@@ -145,6 +145,11 @@ def analyze(
                 from kinechain.video._walk import is_video
 
                 if is_video(walk):
+                    if static is not None or mapping is not None or flat_foot:
+                        raise KinechainError(
+                            f"{walk}: --static, --mapping and --flat-foot apply to motion "
+                            "capture, not to videos"
+                        )
                     _analyze_video_file(
                         progress,
                         walk,

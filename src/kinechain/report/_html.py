@@ -226,6 +226,7 @@ def render_report(analysis: Analysis) -> str:
         "plug_in_gait": "Plug-in-Gait-compatible (Conventional Gait Model 1)",
         "anatomical": "anatomical-landmark model (ISB segment frames)",
         "precomputed": "joint angles read from the file",
+        "video_sagittal": "sagittal angles in the image plane, from video pose estimation",
     }.get(analysis.model or "", "none")
     warn = ""
     if analysis.model is None and analysis.model_note:

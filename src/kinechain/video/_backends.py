@@ -13,6 +13,9 @@ Both are imported lazily; a missing package raises :class:`MissingDependencyErro
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -70,6 +73,30 @@ def _missing(package: str, purpose: str) -> MissingDependencyError:
 
 
 # --------------------------------------------------------------------------- MediaPipe
+
+
+_MP_QUIET = False  # set once MediaPipe has logged its one-off warnings
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a moment: MediaPipe's C++ side logs
+    start-up chatter (TFLite delegate, absl pre-init warnings) that GLOG settings miss."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
 
 #: BlazePose landmark index of each of :data:`KEYPOINTS` (Bazarevsky et al. 2020, the
 #: 33-landmark topology documented with ``mediapipe.solutions.pose.PoseLandmark``).
@@ -131,7 +158,15 @@ class MediaPipeBackend:
 
     def detect(self, rgb: NDArray[np.uint8]) -> Detection | None:
         img = np.ascontiguousarray(rgb)
-        result = self._graph().process(img)
+        global _MP_QUIET
+        # A new graph logs on creation, and the first pose found in a process logs a
+        # warning about non-square regions (harmless: regions are passed in pixels).
+        if self._pose is None or not _MP_QUIET:
+            with _native_stderr_silenced():
+                result = self._graph().process(img)
+            _MP_QUIET = _MP_QUIET or result.pose_landmarks is not None
+        else:
+            result = self._pose.process(img)
         marks = result.pose_landmarks
         if marks is None:
             return None

@@ -427,6 +427,8 @@ def track_subject(
             "frames_found": int(np.isfinite(xy[:, KP["left_hip"], 0]).sum()),
             "frames_found_backwards": n_found_back,
             "swapped_frames": np.flatnonzero(swapped).tolist(),
+            "swap_runs": int(np.count_nonzero(np.diff(swapped.astype(np.int8), prepend=0) == 1)),
+            "swaps_counted_as": "frames whose left/right labels were exchanged",
             "roi_scale": ROI_SCALE,
         }
     )

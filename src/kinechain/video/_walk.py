@@ -344,6 +344,7 @@ def analyze_track(
     warnings.extend(f"not measured: {m['measure']} — {m['reason']}" for m in not_measured)
     analysis = replace(
         analysis,
+        model="video_sagittal",
         model_note=f"sagittal angles in the image plane from video pose estimation "
         f"({track.backend})",
         spatiotemporal=_strip_unmeasurable(analysis.spatiotemporal, scaled),
