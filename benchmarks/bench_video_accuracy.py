@@ -17,6 +17,12 @@ both legs and the camera-side shoulder of the walking woman in 25 frames of
 
 Targets (issue 5): knee and hip ≤ 5° RMSE, ankle ≤ 6° (both legs pooled).
 
+A second annotator placed the same points independently
+(``tests/data/video/demo_annotations_b.json``). The two disagree by 7–12° RMS on these
+angles, so one annotator cannot resolve a 5° target; the script therefore also compares the
+pipeline with the two annotators' mean and removes the reference's own noise
+(:func:`noise_corrected`).
+
 Backends: ``mediapipe`` always; ``onnx`` only when ``KINECHAIN_RTMPOSE_ONNX`` names an RTMPose
 ONNX file (otherwise reported as not measured). Run::
 
@@ -42,6 +48,8 @@ from numpy.typing import NDArray
 ROOT = Path(__file__).resolve().parents[1]
 VIDEO = ROOT.parent / "shared" / "data" / "video" / "sports2d" / "demo.mp4"
 ANNOTATIONS = ROOT / "tests" / "data" / "video" / "demo_annotations.json"
+#: The second, independent annotator's set of the same frames.
+ANNOTATIONS_B = ROOT / "tests" / "data" / "video" / "demo_annotations_b.json"
 
 FloatArray = NDArray[np.float64]
 
@@ -297,6 +305,47 @@ def annotation_noise_floor(ann: Annotations, n: int = 400, seed: int = 0) -> dic
     return {k: float(np.sqrt(np.mean(np.concatenate(v) ** 2))) for k, v in sq.items()}
 
 
+def consensus(a: Annotations, b: Annotations) -> Annotations:
+    """The mean of two annotators' points (one annotator's point where only one placed it).
+
+    Averaging two independent annotators halves the variance of the reference; the spread
+    between them (:func:`inter_annotator`) measures the reference's own error.
+    """
+    if a.frames.shape != b.frames.shape or (a.frames != b.frames).any():
+        raise ValueError("the two annotation sets do not hold the same frames")
+    fa, fb = np.isfinite(a.xy), np.isfinite(b.xy)
+    xy = np.where(fa & fb, 0.5 * (a.xy + b.xy), np.where(fa, a.xy, b.xy))
+    unc = np.where(
+        np.isfinite(a.unc) & np.isfinite(b.unc),
+        0.5 * np.hypot(a.unc, b.unc),
+        np.where(np.isfinite(a.unc), a.unc, b.unc),
+    )
+    return Annotations(
+        frames=a.frames,
+        time=a.time,
+        xy=xy,
+        unc=unc,
+        inferred=a.inferred | b.inferred,
+        meta={**a.meta, "consensus_of": ["annotator A", "annotator B"]},
+    )
+
+
+def inter_annotator(a: Annotations, b: Annotations) -> dict[str, Any]:
+    """How far two annotators are apart: per keypoint (px) and per angle (deg)."""
+    d = walking_direction(a)
+    angles = angle_errors(angles_from_points(a.xy, d), angles_from_points(b.xy, d))
+    return {"keypoints": keypoint_errors(a.xy, b), "angles": angles}
+
+
+def noise_corrected(model_rmse: float, inter_rmse: float) -> float:
+    """The model's own RMSE once the consensus reference's noise is removed.
+
+    With two independent annotators of equal error σ, their difference has variance 2σ² and
+    their mean σ²/2 = inter²/4; the model–consensus variance is the model's plus that.
+    """
+    return float(np.sqrt(max(model_rmse**2 - inter_rmse**2 / 4.0, 0.0)))
+
+
 def meets_targets(errors: dict[str, dict[str, float]]) -> dict[str, bool]:
     return {k: bool(errors[k]["rmse_deg"] <= t) for k, t in TARGETS.items()}
 
@@ -309,7 +358,10 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def run_backend(backend: str, model: Path | None, ann: Annotations) -> dict[str, Any]:
+def run_backend(
+    backend: str, model: Path | None, ann: Annotations, second: Annotations | None = None
+) -> dict[str, Any]:
+    """Evaluate one backend against annotator A and, given ``second``, against the consensus."""
     from kinechain.video._track import track_subject
     from kinechain.video._walk import analyze_track
 
@@ -320,6 +372,17 @@ def run_backend(backend: str, model: Path | None, ann: Annotations) -> dict[str,
     res = evaluate_track(track, ann, result.sagittal.angles)
     res["annotation_noise_floor_deg"] = annotation_noise_floor(ann)
     res["seconds"] = {"track": t1 - t0, "analysis": time.perf_counter() - t1}
+    if second is not None:
+        inter = inter_annotator(ann, second)
+        cons = evaluate_track(track, consensus(ann, second), result.sagittal.angles)
+        res["inter_annotator"] = inter
+        res["consensus"] = cons
+        res["noise_corrected_deg"] = {
+            kind: noise_corrected(
+                cons["angles_filtered"][kind]["rmse_deg"], inter["angles"][kind]["rmse_deg"]
+            )
+            for kind in TARGETS
+        }
     return res
 
 
@@ -346,6 +409,18 @@ def _print(name: str, res: dict[str, Any]) -> None:
             tgt = TARGETS.get(name)
             mark = "" if tgt is None else ("  ok" if e["rmse_deg"] <= tgt else f"  MISSES {tgt}")
             print(f"   {name:28s} {e['rmse_deg']:6.1f} ({e['bias_deg']:+5.1f}, {e['n']}){mark}")
+    if "consensus" in res:
+        inter, cons = res["inter_annotator"]["angles"], res["consensus"]
+        print("-- two annotators: RMSE deg of A vs B, model vs their consensus, corrected")
+        for kind, target in TARGETS.items():
+            model = cons["angles_filtered"][kind]["rmse_deg"]
+            corr = res["noise_corrected_deg"][kind]
+            verdict = "meets" if corr <= target else "misses"
+            print(
+                f"   {kind:28s} A-B {inter[kind]['rmse_deg']:5.1f}  model-consensus "
+                f"{model:5.1f} (raw {cons['angles_raw'][kind]['rmse_deg']:4.1f})  noise-corrected "
+                f"{corr:4.1f}  target {target:g} ({verdict})"
+            )
     if "annotation_noise_floor_deg" in res:
         floor = ", ".join(f"{k} {v:.1f}" for k, v in res["annotation_noise_floor_deg"].items())
         print(f"annotation noise floor (RMSE from the stated uncertainties alone, deg): {floor}")
@@ -364,11 +439,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{VIDEO}: sha256 {digest} differs from the annotated video's", file=sys.stderr)
         return 1
     report: dict[str, Any] = {"video": str(VIDEO), "sha256": digest, "targets_deg": TARGETS}
-    report["mediapipe"] = run_backend("mediapipe", None, ann)
+    second = load_annotations(ANNOTATIONS_B)
+    report["mediapipe"] = run_backend("mediapipe", None, ann, second)
     _print("mediapipe", report["mediapipe"])
     onnx = os.environ.get("KINECHAIN_RTMPOSE_ONNX")
     if onnx:
-        report["onnx"] = run_backend("onnx", Path(onnx), ann)
+        report["onnx"] = run_backend("onnx", Path(onnx), ann, second)
         _print(f"onnx ({onnx})", report["onnx"])
     else:
         report["onnx"] = {"measured": False, "reason": "KINECHAIN_RTMPOSE_ONNX not set"}
