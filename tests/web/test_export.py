@@ -137,6 +137,7 @@ def test_export_json_holds_what_is_stored(
     assert up == {
         "id": rec.upload_id,
         "original_name": "walk 03.c3d",
+        "role": "walk",
         "kind": "c3d",
         "size": len(rec.blob),
         "sha256": rec.sha256,
@@ -327,6 +328,8 @@ def test_delete_on_request_removes_everything(
 
     r = clinician.post(f"/patients/{a.patient_id}/delete", {"confirm_name": " ann  example A "})
     assert r.status_code == 303
+    page = clinician.get(r.headers["location"]).text
+    assert 'id="deleted"' in page and "Ann Example a" not in page
     assert _counts(app, a.patient_id) == dict.fromkeys(before, 0)
     assert not blob_path.exists()
     with app.state.sessions() as db:

@@ -87,7 +87,9 @@ def patient_export(db: Session, p: Patient) -> dict[str, Any]:
                     ),
                 ),
                 "uploads": [
-                    _cols(u, ("id", "original_name", "kind", "size", "sha256", "created_at"))
+                    _cols(
+                        u, ("id", "original_name", "role", "kind", "size", "sha256", "created_at")
+                    )
                     for u in uploads
                 ],
                 "analyses": [

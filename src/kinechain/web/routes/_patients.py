@@ -88,7 +88,7 @@ def _last_visits(db: Db, ids: list[int]) -> dict[int, dt.date]:
 
 
 @router.get("/patients", include_in_schema=False)
-def patients_page(request: Request, db: Db, who: Staff, q: str = "") -> Response:
+def patients_page(request: Request, db: Db, who: Staff, q: str = "", deleted: int = 0) -> Response:
     patients = _list(db, who, q)
     audit(
         db,
@@ -102,7 +102,12 @@ def patients_page(request: Request, db: Db, who: Staff, q: str = "") -> Response
     return render(
         request,
         "patients.html",
-        {"patients": patients, "q": q, "last": _last_visits(db, [p.id for p in patients])},
+        {
+            "patients": patients,
+            "q": q,
+            "last": _last_visits(db, [p.id for p in patients]),
+            "deleted": bool(deleted),
+        },
     )
 
 
