@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -19,7 +20,7 @@ from videokit import (
 )
 
 from kinechain.errors import DataFormatError, InputError
-from kinechain.video._decode import frames, probe, read_image
+from kinechain.video._decode import frames, prefetched, probe, read_image
 
 
 def _square_centre_x(rgb: np.ndarray) -> float:
@@ -166,3 +167,42 @@ def test_read_image_applies_exif_orientation(tmp_path: Path) -> None:
     bad.write_bytes(b"not a jpeg")
     with pytest.raises(DataFormatError, match="not an image OpenCV can decode"):
         read_image(bad)
+
+
+def test_prefetch_and_bgr_give_the_same_frames(tmp_path: Path) -> None:
+    path = write_pattern(tmp_path / "p.webm", 30.0, 25, fourcc="VP80")
+    plain = list(frames(path, step=2))
+    ahead = list(frames(path, step=2, prefetch=3))
+    assert [(i, t) for i, t, _ in ahead] == [(i, t) for i, t, _ in plain]
+    for (_, _, a), (_, _, b) in zip(plain, ahead, strict=True):
+        np.testing.assert_array_equal(a, b)
+    bgr = list(frames(path, step=2, bgr=True))
+    for (_, _, a), (_, _, b) in zip(plain, bgr, strict=True):
+        np.testing.assert_array_equal(a, b[..., ::-1])
+
+
+def test_prefetch_stops_early_and_forwards_errors(tmp_path: Path) -> None:
+    import threading
+
+    before = threading.active_count()
+    path = write_pattern(tmp_path / "p.mp4", 30.0, 40)
+    it = frames(path, prefetch=2)
+    assert [next(it)[0] for _ in range(3)] == [0, 1, 2]
+    it.close()  # the decoding thread ends and the file is released
+    assert threading.active_count() == before
+    fake = tmp_path / "walk.mp4"
+    fake.write_text("this is not a video\n" * 200)
+    with pytest.raises(DataFormatError, match="not a video OpenCV can decode"):
+        list(frames(fake, prefetch=2))
+    with pytest.raises(InputError, match="file not found"):
+        list(frames(tmp_path / "nope.mp4", prefetch=2))
+    assert threading.active_count() == before
+
+    def failing() -> Iterator[int]:
+        yield 1
+        raise ValueError("broken at the second item")
+
+    got = prefetched(failing(), 1)
+    assert next(got) == 1
+    with pytest.raises(ValueError, match="second item"):
+        next(got)

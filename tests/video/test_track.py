@@ -202,3 +202,29 @@ def test_regions_stay_inside_the_frame() -> None:
     cols = tiles[1:]
     assert [c[0] for c in cols] == [0, 387, 774] and all(c[2] - c[0] == 994 for c in cols)
     assert _tiles(720, 1280)[0] == (0, 0, 720, 1280) and len(_tiles(720, 1280)) == 4
+
+
+def test_tiles_searched_in_parallel_give_the_same_sightings() -> None:
+    """Two still-image searchers in two threads find exactly what one finds alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kinechain.video._backends import make_backend
+    from kinechain.video._track import _sightings
+
+    rgb = next(rgb for i, _, rgb in frames(demo(), step=5) if i == 50)
+    tiles = _tiles(W, H)
+    one = make_backend("mediapipe", still=True)
+    two = [make_backend("mediapipe", still=True), make_backend("mediapipe", still=True)]
+    try:
+        alone = _sightings([one], rgb, 50, tiles)
+        with ThreadPoolExecutor(2) as pool:
+            both = _sightings(two, rgb, 50, tiles, pool)
+    finally:
+        for backend in (one, *two):
+            backend.close()
+    assert len(alone) >= 2  # the woman (entering on the right) and the man on the box
+    assert len(both) == len(alone)
+    for x, y in zip(alone, both, strict=True):
+        np.testing.assert_array_equal(x.hip, y.hip)
+        np.testing.assert_array_equal(x.box, y.box)
+        assert x.score == y.score

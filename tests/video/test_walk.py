@@ -208,3 +208,26 @@ def test_cli_bad_distance_is_one_line(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2
     assert "--distance" in res.output and not (tmp_path / "o").exists()
+
+
+def test_annotated_video_frames_decoded_as_bgr_match_the_rgb_route() -> None:
+    """The annotated video decodes straight to BGR in a background thread and scales there;
+    the pictures are exactly those of the RGB frames converted and scaled as before."""
+    import itertools
+
+    import cv2
+
+    from kinechain.video._decode import frames, prefetched
+    from kinechain.video._draw import _scaled
+
+    n = 4
+    rgb = list(itertools.islice(frames(DEMO), n))
+    fast = prefetched(_scaled(cv2, frames(DEMO, bgr=True), 640, 360), 2)
+    got = list(itertools.islice(fast, n))
+    fast.close()
+    for (i, t, a), (j, u, b) in zip(rgb, got, strict=True):
+        assert (i, t) == (j, u) and b.shape == (360, 640, 3)
+        ref = cv2.resize(
+            cv2.cvtColor(a, cv2.COLOR_RGB2BGR), (640, 360), interpolation=cv2.INTER_AREA
+        )
+        np.testing.assert_array_equal(b, ref)

@@ -11,6 +11,7 @@ heartbeat while they run, so the job of a worker that died is queued again.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
@@ -21,19 +22,29 @@ from kinechain.errors import InputError
 from kinechain.store._blobs import BlobStore
 from kinechain.store._models import Blob, Job, Upload, Visit, utcnow
 
-KINDS = ("c3d", "trc", "mot", "sto")
-#: Kinds that hold markers, so can be a static calibration trial.
+KINDS = ("c3d", "trc", "mot", "sto", "video")
+#: Kinds that hold markers, so can be a static calibration trial (never a video).
 STATIC_KINDS = ("c3d", "trc")
+#: Container formats recognised as videos (the Upload's kind is ``video`` for all of them).
+VIDEO_FORMATS = ("mp4", "mov", "webm", "mkv", "avi")
+#: ``Upload.role`` of the files an analysis made (annotated video, quality track).
+DERIVED_ROLE = "derived"
 MAX_ATTEMPTS = 3
-NOT_MOTION = "not a C3D, TRC, MOT or STO file (content checked, not the name)"
+NOT_MOTION = (
+    "not a C3D, TRC, MOT or STO file nor a video (MP4, MOV, WebM, AVI) "
+    "(content checked, not the name)"
+)
 GAVE_UP = f"the analysis stopped the worker {MAX_ATTEMPTS} times; the file may be damaged"
 SNIFF_BYTES = 64 * 1024
 
 __all__ = [
+    "DERIVED_ROLE",
     "GAVE_UP",
     "KINDS",
     "MAX_ATTEMPTS",
     "STATIC_KINDS",
+    "VIDEO_FORMATS",
+    "DerivedFile",
     "add_upload",
     "claim_next",
     "enqueue",
@@ -45,6 +56,7 @@ __all__ = [
     "rerun",
     "set_progress",
     "sniff_kind",
+    "video_format",
 ]
 
 
@@ -73,17 +85,53 @@ def _text(head: bytes) -> str | None:
         return head.decode("latin-1")
 
 
+#: Box types that may open an ISO base media file (MP4/MOV) without an ``ftyp`` box first
+#: (old QuickTime files start with ``moov``, ``mdat``, ``wide``, ``free``, ``skip``, ``pnot``).
+_ISO_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+
+
+def video_format(head: bytes) -> str | None:
+    """The video container of ``head`` (a file's first bytes), or None when it is none.
+
+    ``mp4``/``mov``: ISO base media (ISO/IEC 14496-12), an ``ftyp`` box first (brand
+    ``qt  `` is QuickTime) or one of the boxes old QuickTime files start with, whose 32-bit
+    size is then binary (not four printable characters, so a text file starting e.g.
+    ``"for free"`` is no video). ``webm``/``mkv``: the EBML magic ``1A 45 DF A3`` (DocType
+    ``webm`` or else Matroska). ``avi``: ``RIFF`` …. ``AVI ``.
+    """
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        size = int.from_bytes(head[:4], "big")
+        if 8 <= size <= 4096:
+            return "mov" if head[8:12] == b"qt  " else "mp4"
+        return None
+    if len(head) >= 8 and head[4:8] in _ISO_FIRST_BOXES:
+        size = int.from_bytes(head[:4], "big")
+        printable = all(32 <= b < 127 for b in head[:4])
+        if not printable and (size in (0, 1) or size >= 8):
+            return "mov"
+        return None
+    if head[:4] == _EBML_MAGIC:
+        return "webm" if b"webm" in head[4:64] else "mkv"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "avi"
+    return None
+
+
 def sniff_kind(head: bytes, name: str) -> str:
-    """The motion-file type of ``head`` (the file's first bytes): c3d, trc, mot or sto.
+    """The file type of ``head`` (the file's first bytes): c3d, trc, mot, sto or video.
 
     ``head`` should hold the first 64 KiB (or the whole file), enough for a C3D's parameter
-    section header and an OpenSim header.
+    section header and an OpenSim header. Videos (MP4, MOV, WebM/Matroska, AVI; see
+    :func:`video_format` for the container) are all of kind ``video``.
 
     Decided from the content; the name's suffix only tells MOT from STO (which hold the same
     format). Raises :class:`~kinechain.errors.InputError` for anything else.
     """
     if _is_c3d(head):
         return "c3d"
+    if video_format(head) is not None:
+        return "video"
     text = _text(head)
     if text is not None:
         lines = [ln.strip() for ln in text.splitlines()]
@@ -127,8 +175,9 @@ def add_upload(
     TooLarge
         Above ``limit`` bytes (nothing is stored).
     InputError
-        Empty, or not a motion file, or (``static``) not a marker file that can serve as a
-        static trial. The stored content is removed again unless another upload shares it.
+        Empty, or neither a motion file nor a video, or (``static``) not a marker file that
+        can serve as a static trial (a video never is). The stored content is removed again
+        unless another upload shares it.
     """
     name = _clean_name(name)
     sha, size, _head = blobs.put_stream(stream, name=name, limit=limit)
@@ -138,6 +187,8 @@ def add_upload(
         with open(blobs.path(sha), "rb") as fh:
             head = fh.read(SNIFF_BYTES)
         kind = sniff_kind(head, name)
+        if static and kind == "video":
+            raise InputError(name, "a video cannot be a static trial: upload it as a walking trial")
         if static and kind not in STATIC_KINDS:
             raise InputError(name, "a static trial must be a C3D or TRC file with markers")
     except BaseException:
@@ -268,16 +319,61 @@ def set_progress(sessions: sessionmaker[Session], job_id: int, progress: float, 
     )
 
 
+@dataclass(frozen=True)
+class DerivedFile:
+    """A file an analysis made (e.g. the annotated video), already in the BlobStore."""
+
+    name: str
+    sha256: str
+    size: int
+    kind: str
+
+
+def _add_derived(db: Session, job: Job, files: list[DerivedFile]) -> dict[str, Any]:
+    """Upload rows (role :data:`DERIVED_ROLE`) for ``files``; ``{name: {sha256, size, upload_id}}``.
+
+    As uploads of the visit they are exported with it, kept by the orphan-file sweep and
+    deleted with the patient, like the files the clinician sent.
+    """
+    out: dict[str, Any] = {}
+    source = db.get(Upload, job.upload_id)
+    stem = PurePath(source.original_name).stem if source is not None else f"analysis {job.id}"
+    for f in files:
+        if db.get(Blob, f.sha256) is None:
+            db.add(Blob(sha256=f.sha256, size=f.size, kind=f.kind))
+            db.flush()
+        row = Upload(
+            clinic_id=job.clinic_id,
+            visit_id=job.visit_id,
+            sha256=f.sha256,
+            original_name=one_line(f"{stem} (analysis {job.id}) {f.name}", 255),
+            kind=f.kind,
+            size=f.size,
+            role=DERIVED_ROLE,
+            uploaded_by=None,
+        )
+        db.add(row)
+        db.flush()
+        out[f.name] = {"sha256": f.sha256, "size": f.size, "upload_id": row.id}
+    return out
+
+
 def finish(
     sessions: sessionmaker[Session],
     job_id: int,
     result: dict[str, Any],
     curves: dict[str, Any] | None,
     version: str,
+    *,
+    files: list[DerivedFile] | None = None,
 ) -> bool:
     """Store a finished analysis and make it the visit's gait analysis, then reassess.
 
-    Both happen in one transaction. False (nothing written) when the job is not running.
+    ``files`` (already in the BlobStore) become uploads of the visit with role
+    :data:`DERIVED_ROLE`, listed in ``Job.curves["files"]`` as ``{name: {"sha256", "size",
+    "upload_id"}}`` (e.g. ``annotated.webm`` of a video analysis).
+
+    All of it happens in one transaction. False (nothing written) when the job is not running.
     """
     from kinechain.store._visits import reassess
 
@@ -286,6 +382,9 @@ def finish(
         if job is None or job.status != "running":
             return False
         now = utcnow()
+        if files:
+            curves = dict(curves or {})
+            curves["files"] = _add_derived(db, job, files)
         job.status = "done"
         job.progress = 100.0
         job.stage = "done"

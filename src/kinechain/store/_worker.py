@@ -13,12 +13,20 @@ starting worker also removes the unfinished upload files a killed web process le
 The child reads the stored files under their original names and runs the same
 ``read`` → :func:`kinechain._pipeline.analyze` steps as :func:`~kinechain._pipeline.analyze_file`
 (the CLI's ``kinechain analyze``); ``Job.result`` is exactly its metrics.json.
+
+A video upload (kind ``video``) runs :func:`kinechain.video._walk.analyze_video` instead, with
+the patient's height from the record for the scale, reporting "pose estimation: frame i of n"
+(at most two progress writes a second). ``Job.result`` is then the video metrics.json (with
+its ``video`` and ``not_measured`` blocks); ``annotated.webm`` and ``quality.csv`` from
+:func:`~kinechain.video._walk.write_video_results` go into the BlobStore as derived uploads
+of the visit, listed in ``Job.curves["files"]`` (see :func:`kinechain.store._jobs.finish`).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import shutil
 import signal
@@ -38,6 +46,7 @@ from kinechain.errors import InputError, KinechainError, NormsError
 from kinechain.store._blobs import BlobStore
 from kinechain.store._db import has_schema, make_engine, session_factory
 from kinechain.store._jobs import (
+    DerivedFile,
     claim_next,
     fail,
     finish,
@@ -45,8 +54,9 @@ from kinechain.store._jobs import (
     one_line,
     requeue_stale,
     set_progress,
+    video_format,
 )
-from kinechain.store._models import Job, Upload
+from kinechain.store._models import Job, Patient, Upload, Visit
 
 if TYPE_CHECKING:
     from kinechain._pipeline import Analysis
@@ -59,6 +69,10 @@ DB_ENV = "KINECHAIN_DATABASE_URL"
 STALE_ENV = "KINECHAIN_WORKER_STALE_S"
 #: Set by ``kinechain serve`` to its pid: its worker stops when that process is gone.
 PARENT_ENV = "KINECHAIN_WORKER_PARENT"
+#: Least seconds between two progress writes of the pose estimation (≤ 2 writes a second).
+PROGRESS_EVERY_S = 0.5
+#: Derived files of a video analysis kept in the file store, with their Upload kind.
+VIDEO_FILES = {"annotated.webm": "video", "quality.csv": "csv"}
 
 __all__ = ["analysis_curves", "main", "run_job", "run_worker", "worker_options_from_env"]
 
@@ -66,22 +80,27 @@ __all__ = ["analysis_curves", "main", "run_job", "run_worker", "worker_options_f
 # --- child ---------------------------------------------------------------------------------
 
 
-def _file_name(upload: Upload) -> str:
+def _file_name(upload: Upload, suffix: str | None = None) -> str:
     """The upload's original name, with the suffix its sniffed kind needs for the readers."""
     name = upload.original_name.replace("/", "_").replace("\\", "_").strip() or "upload"
     if name in {".", ".."}:
         name = "upload"
-    if Path(name).suffix.lower() != f".{upload.kind}":
-        name = f"{name}.{upload.kind}"
+    suffix = suffix or upload.kind
+    if Path(name).suffix.lower() != f".{suffix}":
+        name = f"{name}.{suffix}"
     return name
 
 
 def _materialise(blobs: BlobStore, upload: Upload, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / _file_name(upload)
     source = blobs.path(upload.sha256)
     if not source.is_file():
         raise InputError(upload.original_name, "the stored file is missing from the file store")
+    suffix = None
+    if upload.kind == "video":
+        with open(source, "rb") as fh:
+            suffix = video_format(fh.read(64)) or "mp4"
+    target = folder / _file_name(upload, suffix)
     try:
         os.link(source, target)
     except OSError:
@@ -182,6 +201,92 @@ def _read_and_analyse(
     return analysis
 
 
+class _FrameProgress:
+    """``progress(done, total)`` for the pose estimation: job progress 10-75 %, throttled."""
+
+    def __init__(self, sessions: sessionmaker[Session], job_id: int) -> None:
+        self.sessions = sessions
+        self.job_id = job_id
+        self.last = -float("inf")
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_S:
+            return
+        self.last = now
+        share = done / total if total > 0 else 0.0
+        stage = f"pose estimation: frame {done} of {total}" if total > 0 else "pose estimation"
+        set_progress(self.sessions, self.job_id, 10 + 65 * min(1.0, share), stage)
+
+
+def _patient_height(sessions: sessionmaker[Session], visit_id: int) -> float | None:
+    with sessions() as db:
+        visit = db.get(Visit, visit_id)
+        patient = db.get(Patient, visit.patient_id) if visit is not None else None
+        return patient.height_m if patient is not None else None
+
+
+def _scrub(data: Any, tmp: str) -> Any:
+    """``data`` (JSON) without the worker's temporary folder in any text."""
+    text = json.dumps(data, allow_nan=False)
+    for folder in (str(Path(tmp) / "walk") + os.sep, str(Path(tmp)) + os.sep):
+        text = text.replace(json.dumps(folder)[1:-1], "")
+    return json.loads(text)
+
+
+def _analyse_video(
+    sessions: sessionmaker[Session], blobs: BlobStore, job_id: int, walk: Upload, visit_id: int
+) -> None:
+    from kinechain import __version__
+    from kinechain.io._results import clean_json
+    from kinechain.video._walk import analyze_video, quality_csv, write_video_results
+
+    height = _patient_height(sessions, visit_id)
+    set_progress(sessions, job_id, 5, "reading the video")
+    files: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="kinechain-job-") as tmp:
+        try:
+            path = _materialise(blobs, walk, Path(tmp) / "walk")
+            va = analyze_video(path, height_m=height, progress=_FrameProgress(sessions, job_id))
+        except KinechainError as exc:
+            raise KinechainError(str(exc).replace(str(Path(tmp) / "walk") + os.sep, "")) from exc
+        va = dataclasses.replace(
+            va, analysis=dataclasses.replace(va.analysis, source=walk.original_name)
+        )
+        set_progress(sessions, job_id, 80, "drawing the annotated video")
+        note = None
+        try:
+            out = write_video_results(va, Path(tmp) / "out", report=False)
+            files = {name: (out / name).read_bytes() for name in VIDEO_FILES}
+        except Exception as exc:  # the analysis stands without its annotated video
+            note = one_line(f"no annotated video: {type(exc).__name__}: {exc}", 300)
+            files = {"quality.csv": quality_csv(va).encode()}
+        set_progress(sessions, job_id, 95, "saving")
+        result = clean_json(va.metrics())
+        if note is not None:
+            result["warnings"] = [*(result.get("warnings") or []), note]
+        result = _scrub(result, tmp)
+    if isinstance(result.get("video"), dict):
+        result["video"]["file"] = walk.original_name
+    curves = clean_json(analysis_curves(va.analysis))
+    shas = [
+        DerivedFile(name, blobs.put_bytes(data, name=name), len(data), VIDEO_FILES[name])
+        for name, data in files.items()
+    ]
+    if not finish(sessions, job_id, result, curves, __version__, files=shas):
+        _drop_unused(sessions, blobs, [f.sha256 for f in shas])
+
+
+def _drop_unused(sessions: sessionmaker[Session], blobs: BlobStore, shas: list[str]) -> None:
+    """Remove stored files no upload refers to (an analysis that could not be saved)."""
+    from sqlalchemy import select
+
+    with sessions() as db:
+        for sha in shas:
+            if db.scalar(select(Upload.id).where(Upload.sha256 == sha).limit(1)) is None:
+                blobs.remove(sha)
+
+
 def _analyse(sessions: sessionmaker[Session], blobs: BlobStore, job_id: int) -> None:
     from kinechain import __version__
     from kinechain.gait import available_norms
@@ -194,8 +299,12 @@ def _analyse(sessions: sessionmaker[Session], blobs: BlobStore, job_id: int) -> 
         walk = db.get(Upload, job.upload_id)
         static = db.get(Upload, job.static_upload_id) if job.static_upload_id else None
         options = dict(job.options or {})
+        visit_id = job.visit_id
     if walk is None:
         raise InputError(None, "the uploaded file of this analysis was deleted")
+    if walk.kind == "video":
+        _analyse_video(sessions, blobs, job_id, walk, visit_id)
+        return
     norms = options.get("norms")
     if norms is not None and norms not in available_norms():
         raise NormsError(f"unknown normative set '{norms}' (known: {', '.join(available_norms())})")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +77,8 @@ def _missing(package: str, purpose: str) -> MissingDependencyError:
 
 
 _MP_QUIET = False  # set once MediaPipe has logged its one-off warnings
+# File descriptor 2 is process-wide: graphs running in several threads take turns to silence it.
+_QUIET_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -162,9 +165,9 @@ class MediaPipeBackend:
         # A new graph logs on creation, and the first pose found in a process logs a
         # warning about non-square regions (harmless: regions are passed in pixels).
         if self._pose is None or not _MP_QUIET:
-            with _native_stderr_silenced():
+            with _QUIET_LOCK, _native_stderr_silenced():
                 result = self._graph().process(img)
-            _MP_QUIET = _MP_QUIET or result.pose_landmarks is not None
+                _MP_QUIET = _MP_QUIET or result.pose_landmarks is not None
         else:
             result = self._pose.process(img)
         marks = result.pose_landmarks

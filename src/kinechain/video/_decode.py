@@ -11,10 +11,12 @@ module; where it cannot be switched off, the frames are taken as OpenCV already 
 from __future__ import annotations
 
 import math
+import queue
+import threading
 import warnings
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +24,9 @@ from numpy.typing import NDArray
 from kinechain.errors import DataFormatError, InputError, MissingDependencyError
 from kinechain.video._types import VideoInfo
 
-__all__ = ["frames", "probe", "read_image"]
+__all__ = ["frames", "prefetched", "probe", "read_image"]
+
+_T = TypeVar("_T")
 
 #: Frame rates accepted without comment (phones record 24-240 fps).
 FPS_NORMAL = (24.0, 240.0)
@@ -80,14 +84,16 @@ class _Capture:
         fourcc = int(cap.get(cv2.CAP_PROP_FOURCC) or 0)
         self.codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ")
 
-    def read(self) -> NDArray[np.uint8] | None:
-        """Next frame, RGB, upright; None at the end."""
-        ok, bgr = self.cap.read()
-        if not ok or bgr is None:
+    def read(self, *, bgr: bool = False) -> NDArray[np.uint8] | None:
+        """Next frame, RGB (or OpenCV's BGR), upright; None at the end."""
+        ok, img = self.cap.read()
+        if not ok or img is None:
             return None
         if self._rotate_code is not None:
-            bgr = self.cv2.rotate(bgr, self._rotate_code)
-        rgb: NDArray[np.uint8] = self.cv2.cvtColor(bgr, self.cv2.COLOR_BGR2RGB)
+            img = self.cv2.rotate(img, self._rotate_code)
+        if bgr:
+            return np.asarray(img, dtype=np.uint8)
+        rgb: NDArray[np.uint8] = self.cv2.cvtColor(img, self.cv2.COLOR_BGR2RGB)
         return rgb
 
     def grab(self) -> bool:
@@ -162,15 +168,30 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
 
 
 def frames(
-    path: str | Path, *, step: int = 1
+    path: str | Path, *, step: int = 1, prefetch: int = 0, bgr: bool = False
 ) -> Generator[tuple[int, float, NDArray[np.uint8]], None, None]:
     """Decode a video: ``(index, time_s, rgb)`` for every ``step``-th frame.
 
     ``rgb`` is H×W×3 uint8, already rotated upright; ``time_s = index / fps``. Frames that are
     skipped are grabbed, not converted. The count is whatever decodes, whatever the header says.
+
+    ``prefetch`` > 0 decodes in a background thread, at most that many frames ahead (OpenCV
+    releases the GIL while decoding, so decoding overlaps the caller's work on another core);
+    the frames and their order are the same. ``bgr`` gives OpenCV's BGR channel order instead
+    of RGB (saves a colour conversion when the frames go back to OpenCV).
     """
     if step < 1:
         raise ValueError("step must be >= 1")
+    source = _decode(path, step, bgr)
+    if prefetch > 0:
+        yield from prefetched(source, prefetch)
+    else:
+        yield from source
+
+
+def _decode(
+    path: str | Path, step: int, bgr: bool
+) -> Generator[tuple[int, float, NDArray[np.uint8]], None, None]:
     p = _check_file(path)
     cap = _Capture(p)
     try:
@@ -181,13 +202,65 @@ def frames(
                 if not cap.grab():
                     return
             else:
-                rgb = cap.read()
-                if rgb is None:
+                img = cap.read(bgr=bgr)
+                if img is None:
                     return
-                yield i, i / cap.fps, rgb
+                yield i, i / cap.fps, img
             i += 1
     finally:
         cap.release()
+
+
+def prefetched(source: Iterator[_T], depth: int = 4) -> Generator[_T, None, None]:
+    """The items of ``source``, produced by a background thread at most ``depth`` ahead.
+
+    Order and items are unchanged; an exception raised by ``source`` is raised here, at the
+    item where it happened. Closing this generator early (``break``) stops the thread and
+    closes ``source`` (releasing a video file, for one) before returning.
+    """
+    slots: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(kind: int, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put((kind, value), timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce() -> None:
+        try:
+            for item in source:
+                if not put(0, item):
+                    return
+            put(1, None)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(2, exc)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="kinechain-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == 0:
+                yield value
+            elif kind == 1:
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
 
 
 def read_image(path: str | Path) -> NDArray[np.uint8]:

@@ -157,6 +157,16 @@ def _draw_frame(
         cv2.putText(img, text, (10, h - lh // 2), font, fs * 0.8, (0, 0, 255), 1, cv2.LINE_AA)
 
 
+def _scaled(
+    cv2: Any, source: Iterable[tuple[int, float, NDArray[np.uint8]]], w: int, h: int
+) -> Iterator[tuple[int, float, NDArray[np.uint8]]]:
+    """BGR frames scaled to ``w`` × ``h`` (area interpolation), where they differ."""
+    for i, t, img in source:
+        if img.shape[1] != w or img.shape[0] != h:
+            img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+        yield i, t, img
+
+
 def render_annotated(
     result: VideoAnalysis,
     out_path: Path | str,
@@ -189,11 +199,18 @@ def render_annotated(
     h = round(info.height * scale) // 2 * 2
     scale_x = w / float(info.width)
     if frames is None:
+        # Decoded straight to BGR and scaled down in a background thread, so that decoding
+        # overlaps drawing and VP8 encoding (OpenCV releases the GIL in both).
         from kinechain.video._decode import frames as decode
+        from kinechain.video._decode import prefetched
 
-        source: Iterator[tuple[int, float, NDArray[np.uint8]]] = decode(info.path)
+        source: Iterator[tuple[int, float, NDArray[np.uint8]]] = prefetched(
+            _scaled(cv2, decode(info.path, bgr=True), w, h), 4
+        )
     else:
-        source = iter(frames)
+        source = _scaled(
+            cv2, ((i, t, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)) for i, t, rgb in frames), w, h
+        )
     writer = cv2.VideoWriter(
         str(out_path), cv2.VideoWriter_fourcc(*"VP80"), float(info.fps), (w, h)
     )
@@ -202,15 +219,15 @@ def render_annotated(
     events = _event_labels(result)
     count = 0
     try:
-        for i, _, rgb in source:
-            img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-            if img.shape[1] != w or img.shape[0] != h:
-                img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+        for i, _, img in source:
             _draw_frame(cv2, img, i, result, scale_x, events)
             writer.write(img)
             count += 1
     finally:
         writer.release()
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
     if count == 0:
         raise DataFormatError(info.path, "no frame could be decoded for the annotated video")
     return count

@@ -21,14 +21,20 @@ jumping jacks above the walking woman) a full-frame pass follows the wrong perso
    assignments are compared with the positions predicted from the previous frames and the
    cheaper one kept (:func:`resolve_swaps`); swaps undone are counted.
 
-Deterministic: the same file and backend give identical arrays.
+Deterministic: the same file and backend give identical arrays. Two things run on the
+second core without changing any result: decoding runs a few frames ahead in a background
+thread, and with MediaPipe the search tiles of a frame are split between two still-image
+graphs in two threads (MediaPipe releases the GIL while it runs; a still-image graph keeps
+no state, so which graph sees which tile does not matter).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -68,6 +74,8 @@ REACH_MAX_BH = 1.0
 SIZE_RATIO = 1.6  # body height may change by this factor at most
 MIN_TRAVEL_BH = 0.3  # net horizontal travel to call a candidate "walking"
 SWAP_PRIOR = 0.05  # cost of exchanging a frame's labels, × leg length
+# Frames decoded ahead in a background thread (decoding overlaps pose inference).
+PREFETCH = 4
 
 
 # --------------------------------------------------------------------------- geometry
@@ -184,13 +192,46 @@ def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
     return tiles
 
 
+def _detect_tiles(
+    searchers: Sequence[PoseBackend],
+    rgb: NDArray[np.uint8],
+    tiles: list[tuple[int, int, int, int]],
+    pool: Executor | None,
+) -> list[Detection | None]:
+    """One detection per tile, in tile order. With a pool and several (stateless, still-image)
+    searchers, searcher ``j`` takes tiles ``j, j + n, ...`` in its own thread: MediaPipe
+    releases the GIL while it runs, and a still-image graph gives the same answer for the
+    same image whichever instance runs it, so the result does not depend on the split."""
+
+    def run(j: int) -> list[tuple[int, Detection | None]]:
+        backend = searchers[j]
+        out = []
+        for k in range(j, len(tiles), len(searchers)):
+            backend.reset()
+            out.append((k, _run(backend, rgb, tiles[k])))
+        return out
+
+    dets: list[Detection | None] = [None] * len(tiles)
+    if pool is None or len(searchers) < 2:
+        searchers = searchers[:1]
+        parts = [run(0)]
+    else:
+        parts = list(pool.map(run, range(len(searchers))))
+    for part in parts:
+        for k, det in part:
+            dets[k] = det
+    return dets
+
+
 def _sightings(
-    backend: PoseBackend, rgb: NDArray[np.uint8], frame: int, tiles: list[tuple[int, int, int, int]]
+    searchers: Sequence[PoseBackend],
+    rgb: NDArray[np.uint8],
+    frame: int,
+    tiles: list[tuple[int, int, int, int]],
+    pool: Executor | None = None,
 ) -> list[_Sighting]:
     found: list[_Sighting] = []
-    for tile in tiles:
-        backend.reset()
-        det = _run(backend, rgb, tile)
+    for det in _detect_tiles(searchers, rgb, tiles, pool):
         if det is None or not _usable(det):
             continue
         xy, conf = det
@@ -235,7 +276,11 @@ def _link(cands: list[_Candidate], sightings: list[_Sighting], fps: float) -> No
 
 
 def _choose(
-    path: Path, info: VideoInfo, backend: PoseBackend, window_s: float
+    path: Path,
+    info: VideoInfo,
+    searchers: Sequence[PoseBackend],
+    window_s: float,
+    pool: Executor | None = None,
 ) -> tuple[_Candidate, dict[str, Any]]:
     step = max(1, round(info.fps / 6))
     tiles = _tiles(info.width, info.height)
@@ -244,13 +289,13 @@ def _choose(
     chosen: _Candidate | None = None
     reason = ""
     scanned = 0
-    with closing(frames(path, step=step)) as it:
+    with closing(frames(path, step=step, prefetch=2)) as it:
         for i, _t, rgb in it:
             if i >= window_end:  # after the first window, stop as soon as someone walks
                 chosen, reason = _walker(cands)
                 if chosen is not None:
                     break
-            _link(cands, _sightings(backend, rgb, i, tiles), info.fps)
+            _link(cands, _sightings(searchers, rgb, i, tiles, pool), info.fps)
             scanned = i
     if chosen is None:
         chosen, reason = _walker(cands)
@@ -260,7 +305,8 @@ def _choose(
             raise InputError(path, "no person found in the video by the pose backend")
         chosen = max(persistent, key=lambda c: (len(c.sightings), c.last.bh))
         reason = "nobody travelled across the view; chose the person seen most often"
-    backend.reset()
+    for b in searchers:
+        b.reset()
     meta = {
         "tiles": [list(t) for t in tiles],
         "sample_step_frames": step,
@@ -403,17 +449,27 @@ def track_subject(
     p = Path(path)
     info = probe(p)
     owned: list[PoseBackend] = []
-    if isinstance(backend, str):
-        tracker = make_backend(backend, model)
-        owned.append(tracker)
-        searcher = make_backend(backend, model, still=True)
-        owned.append(searcher)
-    else:
-        tracker = searcher = backend
+    pool: ThreadPoolExecutor | None = None
     try:
-        chosen, meta = _choose(p, info, searcher, window_s)
-        xy, conf, box, n_found_back = _follow(p, info, tracker, searcher, chosen, progress)
+        if isinstance(backend, str):
+            tracker = make_backend(backend, model)
+            owned.append(tracker)
+            searchers = [make_backend(backend, model, still=True)]
+            owned.extend(searchers)
+            # MediaPipe runs single-threaded: a second still-image searcher on the second
+            # core halves the time spent on the search tiles (identical results).
+            if tracker.name == "mediapipe" and (os.cpu_count() or 1) >= 2:
+                searchers.append(make_backend(backend, model, still=True))
+                owned.append(searchers[-1])
+                pool = ThreadPoolExecutor(len(searchers), thread_name_prefix="kinechain-pose")
+        else:
+            tracker = backend
+            searchers = [backend]
+        chosen, meta = _choose(p, info, searchers, window_s, pool)
+        xy, conf, box, n_found_back = _follow(p, info, tracker, searchers[0], chosen, progress)
     finally:
+        if pool is not None:
+            pool.shutdown()
         for b in owned:
             b.close()
     n = xy.shape[0]
@@ -461,29 +517,30 @@ def _follow(
     back: deque[tuple[int, NDArray[np.uint8]]] = deque(maxlen=max(2, round(info.fps / 3)))
     total = info.n_frames
     n_back = 0
-    for i, _t, rgb in frames(path):
-        if i < first.frame:
-            back.append((i, rgb))
-            xs.append(empty[0])
-            cs.append(empty[1])
-            bs.append(empty[2])
-        else:
-            if i == first.frame and back:
-                n_back = _backwards(follower, first, back, xs, cs, bs)
-                follower.reset_to(first)
-            out = follower.step(rgb)
-            if out is None:
+    with closing(frames(path, prefetch=PREFETCH)) as video:
+        for i, _t, rgb in video:
+            if i < first.frame:
+                back.append((i, rgb))
                 xs.append(empty[0])
                 cs.append(empty[1])
                 bs.append(empty[2])
             else:
-                (xy, conf), box = out
-                xs.append(xy)
-                cs.append(conf)
-                bs.append(box)
-        total = max(total, i + 1)
-        if progress is not None:
-            progress(i + 1, total)
+                if i == first.frame and back:
+                    n_back = _backwards(follower, first, back, xs, cs, bs)
+                    follower.reset_to(first)
+                out = follower.step(rgb)
+                if out is None:
+                    xs.append(empty[0])
+                    cs.append(empty[1])
+                    bs.append(empty[2])
+                else:
+                    (xy, conf), box = out
+                    xs.append(xy)
+                    cs.append(conf)
+                    bs.append(box)
+            total = max(total, i + 1)
+            if progress is not None:
+                progress(i + 1, total)
     if not xs:
         raise InputError(path, "no frame decodes")
     return np.stack(xs), np.stack(cs), np.stack(bs), n_back

@@ -1,9 +1,12 @@
-"""Motion-file uploads and their analyses: visit uploads, the analysis page, the API.
+"""Motion-file and video uploads and their analyses: visit uploads, the analysis page, the API.
 
 Files are stored content-addressed under their SHA-256 with the original name kept; the type
-is sniffed from the content. A walk upload queues an analysis for the worker
-(:mod:`kinechain.store._worker`); its page shows the progress, then the results and the
-gait curves against the normative bands.
+is sniffed from the content. A walk upload (a C3D/TRC/MOT/STO file or a side-view video)
+queues an analysis for the worker (:mod:`kinechain.store._worker`); its page shows the
+progress, then the results and the gait curves against the normative bands. A video's
+analysis page also plays the annotated video (``GET /jobs/{id}/annotated.webm``, a derived
+upload of the visit listed in ``Job.curves["files"]``) and lists what one side view cannot
+measure.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from kinechain.errors import InputError, KinechainError
 from kinechain.store import Job, Patient, Upload, Visit
 from kinechain.store._blobs import TooLarge
-from kinechain.store._jobs import STATIC_KINDS, add_upload, enqueue, one_line, rerun
+from kinechain.store._jobs import (
+    DERIVED_ROLE,
+    STATIC_KINDS,
+    add_upload,
+    enqueue,
+    one_line,
+    rerun,
+)
 from kinechain.web._deps import Db, Staff, client_ip, job_for, render, upload_for, visit_for
 from kinechain.web._security import SignedIn, audit
 
@@ -33,7 +43,12 @@ MEDIA_TYPES = {
     "trc": "text/plain; charset=utf-8",
     "mot": "text/plain; charset=utf-8",
     "sto": "text/plain; charset=utf-8",
+    "video": "application/octet-stream",
+    "csv": "text/csv; charset=utf-8",
 }
+#: What the upload form's file chooser offers (the content is sniffed all the same).
+ACCEPT = ".c3d,.trc,.mot,.sto,.mp4,.mov,.m4v,.webm,.mkv,.avi,video/*"
+ANNOTATED = "annotated.webm"
 
 
 class UploadOut(BaseModel):
@@ -46,7 +61,7 @@ class UploadOut(BaseModel):
     original_name: str
     kind: str
     size: int
-    role: Literal["walk", "static"]
+    role: Literal["walk", "static", "derived"]
     sha256: str
     created_at: dt.datetime
 
@@ -71,6 +86,7 @@ class JobOut(BaseModel):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     result: dict[str, Any] | None = None
+    annotated_video: str | None = None
 
 
 class UploadCreated(BaseModel):
@@ -82,7 +98,18 @@ def _job_out(job: Job, *, with_result: bool) -> JobOut:
     out = JobOut.model_validate(job)
     if not with_result or job.status != "done":
         out.result = None
+    if derived_file(job, ANNOTATED) is not None:
+        out.annotated_video = f"/jobs/{job.id}/{ANNOTATED}"
     return out
+
+
+def derived_file(job: Job, name: str) -> dict[str, Any] | None:
+    """``{"sha256", "size", "upload_id"}`` of a file the finished ``job`` made, or None."""
+    if job.status != "done" or not isinstance(job.curves, dict):
+        return None
+    files = job.curves.get("files")
+    entry = files.get(name) if isinstance(files, dict) else None
+    return entry if isinstance(entry, dict) and entry.get("sha256") else None
 
 
 # --- shared logic --------------------------------------------------------------------------
@@ -153,7 +180,11 @@ def store_upload(
     ip = client_ip(request)
     audit(db, who.user, "create", "upload", upload.id, patient_id=visit.patient_id, ip=ip)
     job = None
-    if role == "walk":
+    if role == "walk" and upload.kind == "video":
+        # a video is analysed on its own: no static trial, no marker options
+        job = enqueue(db, visit, upload, options={})
+        audit(db, who.user, "create", "job", job.id, patient_id=visit.patient_id, ip=ip)
+    elif role == "walk":
         job = enqueue(db, visit, upload, static_upload=static, options={"flat_foot": flat_foot})
         audit(db, who.user, "create", "job", job.id, patient_id=visit.patient_id, ip=ip)
     return upload, job
@@ -167,7 +198,10 @@ def uploads_context(db: Session, visit: Visit, request: Request) -> dict[str, An
     jobs = list(db.scalars(select(Job).where(Job.visit_id == visit.id).order_by(Job.id.desc())))
     statics = [u for u in uploads if u.role == "static"]
     error = one_line(request.query_params.get("upload_error", ""), 300)
+    patient = db.get(Patient, visit.patient_id)
     return {
+        "patient_height_m": patient.height_m if patient is not None else None,
+        "upload_accept": ACCEPT,
         "uploads": uploads,
         "jobs": jobs,
         "static_uploads": statics,
@@ -334,6 +368,7 @@ def job_page(request: Request, db: Db, who: Staff, job_id: int) -> Response:
     walk = db.get(Upload, job.upload_id)
     static = db.get(Upload, job.static_upload_id) if job.static_upload_id else None
     done = job.status == "done" and job.result is not None
+    result = job.result if done else None
     return render(
         request,
         "job.html",
@@ -343,12 +378,58 @@ def job_page(request: Request, db: Db, who: Staff, job_id: int) -> Response:
             "patient": patient,
             "walk": walk,
             "static": static,
-            "result": job.result if done else None,
+            "result": result,
             "tables": report_tables(job.result) if done and job.result else None,
             "plots": gait_curve_svgs(job) if done else [],
             "is_visit_gait": visit.gait_job_id == job.id,
+            "is_video": walk is not None and walk.kind == "video",
+            "video": video_context(job, result) if result else None,
         },
     )
+
+
+def video_context(job: Job, result: dict[str, Any]) -> dict[str, Any] | None:
+    """The video parts of a finished video analysis' page; None for motion-capture files."""
+    block = result.get("video")
+    if not isinstance(block, dict):
+        return None
+    scale = block.get("scale_m_per_px")
+    facts = [
+        ("Frame rate", f"{_number(block.get('fps'))} frames/s"),
+        ("Frames", str(block.get("n_frames", "—"))),
+        ("Frames with the subject found", str(block.get("frames_with_subject", "—"))),
+        (
+            "Frames below the confidence gate",
+            f"{block.get('gated_frames', '—')} (gate {block.get('confidence_gate', '—')})",
+        ),
+        ("Left/right swaps repaired", str(block.get("swaps", "—"))),
+        ("Angle flips (jumps > 60° between frames)", str(block.get("flips_total", "—"))),
+        (
+            "Scale",
+            (f"{float(scale) * 1000:.2f} mm/px" if scale is not None else "none")
+            + (f" — {block['scale_note']}" if block.get("scale_note") else ""),
+        ),
+        ("Walking direction", str(block.get("walking_direction", "—")).replace("_", " ")),
+        ("Pose backend", str(block.get("backend", "—"))),
+        ("Ankle neutral", str((block.get("ankle_neutral") or {}).get("note", "—"))),
+    ]
+    not_measured = [
+        (str(m.get("measure", "")).replace("_", " "), str(m.get("reason", "")))
+        for m in result.get("not_measured") or []
+        if isinstance(m, dict)
+    ]
+    annotated = derived_file(job, ANNOTATED)
+    quality = derived_file(job, "quality.csv")
+    return {
+        "facts": facts,
+        "not_measured": not_measured,
+        "annotated_url": f"/jobs/{job.id}/{ANNOTATED}" if annotated else None,
+        "quality_upload_id": quality.get("upload_id") if quality else None,
+        # the not-measured list is shown on its own; the warnings keep the rest
+        "warnings": [
+            w for w in result.get("warnings") or [] if not str(w).startswith("not measured: ")
+        ],
+    }
 
 
 @router.post("/jobs/{job_id}/rerun", include_in_schema=False)
@@ -359,6 +440,36 @@ def rerun_page(request: Request, db: Db, who: Staff, job_id: int) -> Response:
         db, who.user, "create", "job", new.id, ip=client_ip(request), detail=f"re-run of {job.id}"
     )
     return RedirectResponse(f"/jobs/{new.id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}/annotated.webm", include_in_schema=False)
+def annotated_video(request: Request, db: Db, who: Staff, job_id: int) -> Response:
+    """The annotated video of a video analysis (WebM, VP8), playable in the page.
+
+    Served by :class:`~starlette.responses.FileResponse`, which answers HTTP Range requests
+    (browsers seek in a ``<video>`` that way).
+    """
+    job = job_for(db, who, job_id, request)
+    entry = derived_file(job, ANNOTATED)
+    upload_id = entry.get("upload_id") if entry else None
+    row = db.get(Upload, upload_id) if isinstance(upload_id, int) else None
+    if (
+        entry is None
+        or row is None
+        or row.role != DERIVED_ROLE
+        or row.visit_id != job.visit_id
+        or row.sha256 != entry["sha256"]
+    ):
+        raise HTTPException(404, "this analysis has no annotated video")
+    path = request.app.state.blobs.path(row.sha256)
+    if not path.is_file():
+        raise HTTPException(404, "the stored file is missing")
+    return FileResponse(
+        path,
+        media_type="video/webm",
+        filename=f"analysis-{job.id}-{ANNOTATED}",
+        content_disposition_type="inline",
+    )
 
 
 @router.get("/uploads/{upload_id}/download", include_in_schema=False)
@@ -384,12 +495,18 @@ def api_upload(
     db: Db,
     who: Staff,
     visit_id: int,
-    file: Annotated[UploadFile, File(description="C3D, TRC, MOT or STO file")],
+    file: Annotated[
+        UploadFile, File(description="C3D, TRC, MOT or STO file, or a side-view video")
+    ],
     role: Annotated[Literal["walk", "static"], Form()] = "walk",
     static_upload_id: Annotated[int | None, Form()] = None,
     flat_foot: Annotated[bool, Form()] = False,
 ) -> UploadCreated:
-    """Upload a motion file to a visit; a walk also queues its analysis."""
+    """Upload a motion file or a side-view video to a visit; a walk also queues its analysis.
+
+    A video (MP4, MOV, WebM, AVI; sniffed from the content) is analysed by markerless pose
+    estimation with the patient's height for the scale; it takes no static trial.
+    """
     visit = visit_for(db, who, visit_id, request, action="update")
     try:
         upload, job = store_upload(
