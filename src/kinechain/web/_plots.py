@@ -27,6 +27,8 @@ PANELS: tuple[tuple[str, str, str], ...] = (
     ("pelvic_tilt", "Pelvic tilt", "anterior (+) / posterior (−) °"),
     ("foot_progression", "Foot progression", "internal (+) / external (−) °"),
     ("spine_flexion", "Trunk relative to pelvis", "flexion (+) / extension (−) °"),
+    ("thorax_tilt", "Trunk inclination", "forward (+) / backward (−) °"),
+    ("foot_pitch", "Foot pitch (video)", "toe up (+) / down (−) °"),
     ("ankle_inversion", "Ankle inversion", "inversion (+) / eversion (−) °"),
     ("knee_adduction", "Knee varus/valgus", "varus (+) / valgus (−) °"),
     ("hip_adduction", "Hip adduction", "adduction (+) / abduction (−) °"),
