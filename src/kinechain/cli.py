@@ -109,6 +109,9 @@ def analyze(
         ),
     ] = None,
     report: Annotated[bool, typer.Option(help="Write report.html")] = True,
+    annotated: Annotated[
+        bool, typer.Option(help="Videos: write annotated.webm (skeleton and angles per frame)")
+    ] = True,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output folder")] = False,
 ) -> None:
     """Analyse walking trials: angles, events, kinetic-chain metrics and a report.
@@ -161,6 +164,7 @@ def analyze(
                         neutral_ankle=neutral_ankle,
                         norms=norms,
                         report=report,
+                        annotated=annotated,
                         overwrite=overwrite,
                     )
                 else:
@@ -194,6 +198,7 @@ def _analyze_video_file(
     neutral_ankle: float | None,
     norms: str | None,
     report: bool,
+    annotated: bool,
     overwrite: bool,
 ) -> None:
     """One video: pose with a frame progress bar, analysis, result files."""
@@ -218,7 +223,7 @@ def _analyze_video_file(
             progress=tick,
         )
         progress.update(frames, description=f"writing {walk.name}")
-        write_video_results(result, target, overwrite=overwrite, report=report)
+        write_video_results(result, target, overwrite=overwrite, report=report, video=annotated)
     finally:
         progress.remove_task(frames)
 

@@ -200,6 +200,36 @@ def test_cli_on_the_demo_is_byte_identical(
     assert (target / "annotated.webm").stat().st_size > 0
 
 
+def test_cli_without_annotated_video_or_report(
+    demo: tuple[object, Path, float], tmp_path: Path
+) -> None:
+    from kinechain.cli import app
+
+    _, first, _ = demo
+    target = tmp_path / "lean"
+    res = CliRunner().invoke(
+        app,
+        [
+            "analyze",
+            str(DEMO),
+            "--height",
+            "1.65",
+            "--no-annotated",
+            "--no-report",
+            "--out",
+            str(target),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in target.iterdir()) == [
+        "angles.csv",
+        "events.csv",
+        "metrics.json",
+        "quality.csv",
+    ]
+    assert (target / "metrics.json").read_bytes() == (first / "metrics.json").read_bytes()
+
+
 def test_cli_bad_distance_is_one_line(tmp_path: Path) -> None:
     from kinechain.cli import app
 
