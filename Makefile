@@ -74,6 +74,7 @@ bench: install .bench/opensim/bin/python .bench/myogait/bin/python
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/bench_web.py
 	$(BIN)/python benchmarks/bench_video.py
+	$(BIN)/python benchmarks/bench_video_accuracy.py
 
 clean:
 	rm -rf $(DATA) test-artifacts $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
