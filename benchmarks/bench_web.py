@@ -273,7 +273,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--think", type=float, default=1.0, help="paced users' think time, s")
-    parser.add_argument("--processes", type=int, default=2, help="server processes")
+    parser.add_argument("--processes", type=int, default=1, help="server processes")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     print(
