@@ -23,9 +23,9 @@ Frames are decoded with OpenCV in decode order (index 0 = first frame). Images a
 Usage (from the project root)::
 
     .venv/bin/python tools/annotate_frames.py sheet ../shared/data/video/sports2d/demo.mp4 \\
-        --out /tmp/ann --step 10
+        --out test-artifacts/annotate --step 10
     .venv/bin/python tools/annotate_frames.py crop VIDEO --frames 40 48 --box 900 550 1300 994 \\
-        --zoom 2 --grid 10 --out /tmp/ann
+        --zoom 2 --grid 10 --out test-artifacts/annotate
     .venv/bin/python tools/annotate_frames.py check VIDEO \\
         --ann tests/data/video/demo_annotations.json --frames 40 --auto-box 40 --zoom 3
 """
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("command", choices=("sheet", "crop", "check", "joints"))
     ap.add_argument("video", type=Path)
-    ap.add_argument("--out", type=Path, default=Path("/tmp/ann"))
+    ap.add_argument("--out", type=Path, default=Path("test-artifacts/annotate"))
     ap.add_argument("--step", type=int, default=10, help="sheet: every N frames")
     ap.add_argument("--scale", type=float, default=0.2, help="sheet: downscale factor")
     ap.add_argument("--cols", type=int, default=5, help="sheet: tiles per row")

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import Server, Shots
+from browserkit import Server, Shots
 
 ROOT = Path(__file__).resolve().parents[2]
 C3D = ROOT.parent / "shared" / "data" / "c3d" / "biomechzoo"

@@ -14,35 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webkit import Client, ClinicSeed, seed_clinic
+from webkit import _PG_SKIP, PG_URL, Client, ClinicSeed, seed_clinic
 
 from kinechain.store import Base, make_engine, upgrade
 from kinechain.web import Settings, create_app
 from kinechain.web._security import set_hash_cost
 
-PG_URL = os.environ.get(
-    "KINECHAIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 _PG_SCHEMA = f"kc_test_{os.getpid()}_{secrets.token_hex(3)}"
-
-
-def _pg_reason() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed (pip install 'kinechain[postgres]')"
-    dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        with psycopg.connect(dsn, connect_timeout=3) as conn:
-            conn.execute("select 1")
-    except Exception as exc:
-        return (
-            f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}): PostgreSQL tests skipped"
-        )
-    return None
-
-
-_PG_SKIP = _pg_reason()
 
 
 def pytest_report_header(config: Any) -> str:

@@ -105,8 +105,7 @@ def _ids(rec: Record, a: ClinicSeed) -> dict[str, Any]:
 
 def _pg_schema_url(request: pytest.FixtureRequest) -> Iterator[str]:
     import sqlalchemy as sa
-
-    from conftest import _PG_SKIP, PG_URL
+    from webkit import _PG_SKIP, PG_URL
 
     if _PG_SKIP is not None:
         pytest.skip(_PG_SKIP)

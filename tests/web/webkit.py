@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,29 @@ from kinechain.store import Clinic, Patient, User, UserSession
 from kinechain.web._security import hash_password
 
 PASSWORD = "correct horse battery"
+
+PG_URL = os.environ.get(
+    "KINECHAIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_reason() -> str | None:
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed (pip install 'kinechain[postgres]')"
+    dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(dsn, connect_timeout=3) as conn:
+            conn.execute("select 1")
+    except Exception as exc:
+        return (
+            f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}): PostgreSQL tests skipped"
+        )
+    return None
+
+
+_PG_SKIP = _pg_reason()
 
 
 @dataclass

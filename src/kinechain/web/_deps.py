@@ -9,7 +9,7 @@ ids that do not exist. Each access is written to the audit log.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Response
 from sqlalchemy.orm import Session
@@ -164,6 +164,37 @@ def _id_ok(value: int) -> bool:
     return 0 < value <= MAX_ID
 
 
+_Record = TypeVar("_Record", Patient, Visit, Job, Upload)
+
+
+def _owner(db: Session, row: Patient | Visit | Job | Upload) -> int | None:
+    """The id of the patient a record belongs to (jobs and uploads through their visit)."""
+    if isinstance(row, Patient):
+        return row.id
+    if isinstance(row, Visit):
+        return row.patient_id
+    visit = db.get(Visit, row.visit_id)
+    return visit.patient_id if visit is not None else None
+
+
+def _record(
+    db: Session,
+    who: SignedIn,
+    model: type[_Record],
+    record_id: int,
+    noun: str,
+    request: Request | None,
+    action: str,
+) -> _Record:
+    """Load one record the user may see (404 otherwise) and write the audit entry."""
+    row = db.get(model, record_id) if _id_ok(record_id) else None
+    owner = _owner(db, row) if row is not None else None
+    if row is None or owner is None or not _visible(who, row.clinic_id, owner):
+        raise HTTPException(404, f"no such {noun}")
+    _log(db, who, request, action, model.__tablename__, row.id, owner)
+    return row
+
+
 def patient_for(
     db: Session,
     who: SignedIn,
@@ -171,47 +202,25 @@ def patient_for(
     request: Request | None = None,
     action: str = "read",
 ) -> Patient:
-    p = db.get(Patient, patient_id) if _id_ok(patient_id) else None
-    if p is None or not _visible(who, p.clinic_id, p.id):
-        raise HTTPException(404, "no such patient")
-    _log(db, who, request, action, "patient", p.id, p.id)
-    return p
+    return _record(db, who, Patient, patient_id, "patient", request, action)
 
 
 def visit_for(
     db: Session, who: SignedIn, visit_id: int, request: Request | None = None, action: str = "read"
 ) -> Visit:
-    v = db.get(Visit, visit_id) if _id_ok(visit_id) else None
-    if v is None or not _visible(who, v.clinic_id, v.patient_id):
-        raise HTTPException(404, "no such visit")
-    _log(db, who, request, action, "visit", v.id, v.patient_id)
-    return v
+    return _record(db, who, Visit, visit_id, "visit", request, action)
 
 
 def job_for(
     db: Session, who: SignedIn, job_id: int, request: Request | None = None, action: str = "read"
 ) -> Job:
-    j = db.get(Job, job_id) if _id_ok(job_id) else None
-    if j is None:
-        raise HTTPException(404, "no such analysis")
-    v = db.get(Visit, j.visit_id)
-    if v is None or not _visible(who, j.clinic_id, v.patient_id):
-        raise HTTPException(404, "no such analysis")
-    _log(db, who, request, action, "job", j.id, v.patient_id)
-    return j
+    return _record(db, who, Job, job_id, "analysis", request, action)
 
 
 def upload_for(
     db: Session, who: SignedIn, upload_id: int, request: Request | None = None, action: str = "read"
 ) -> Upload:
-    u = db.get(Upload, upload_id) if _id_ok(upload_id) else None
-    if u is None:
-        raise HTTPException(404, "no such file")
-    v = db.get(Visit, u.visit_id)
-    if v is None or not _visible(who, u.clinic_id, v.patient_id):
-        raise HTTPException(404, "no such file")
-    _log(db, who, request, action, "upload", u.id, v.patient_id)
-    return u
+    return _record(db, who, Upload, upload_id, "file", request, action)
 
 
 def render(

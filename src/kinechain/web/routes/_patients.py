@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, or_, select
@@ -117,8 +117,15 @@ def new_patient_page(request: Request, who: Staff) -> Response:
 
 
 def _form_values(
-    name: str, reference: str, date_of_birth: str, sex: str, height_m: str, mass_kg: str, notes: str
+    name: Annotated[str, Form()] = "",
+    reference: Annotated[str, Form()] = "",
+    date_of_birth: Annotated[str, Form()] = "",
+    sex: Annotated[str, Form()] = "",
+    height_m: Annotated[str, Form()] = "",
+    mass_kg: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
 ) -> dict[str, Any]:
+    """The patient form as typed (strings), to validate or to show again with errors."""
     return {
         "name": name,
         "reference": reference,
@@ -130,30 +137,26 @@ def _form_values(
     }
 
 
-@router.post("/patients/new", include_in_schema=False)
-def new_patient(
-    request: Request,
-    db: Db,
-    who: Staff,
-    name: Annotated[str, Form()] = "",
-    reference: Annotated[str, Form()] = "",
-    date_of_birth: Annotated[str, Form()] = "",
-    sex: Annotated[str, Form()] = "",
-    height_m: Annotated[str, Form()] = "",
-    mass_kg: Annotated[str, Form()] = "",
-    notes: Annotated[str, Form()] = "",
-) -> Response:
-    values = _form_values(name, reference, date_of_birth, sex, height_m, mass_kg, notes)
-    data, errors = parse_form(PatientIn, values)
-    if data is None:
-        return render(
-            request, "patient_form.html", {"values": values, "errors": errors, "patient": None}, 400
-        )
+FormValues = Annotated[dict[str, Any], Depends(_form_values)]
+
+
+def _create(request: Request, db: Db, who: Staff, data: PatientIn) -> Patient:
     p = Patient(clinic_id=who.user.clinic_id)
     _apply(p, data)
     db.add(p)
     db.flush()
     audit(db, who.user, "create", "patient", p.id, patient_id=p.id, ip=client_ip(request))
+    return p
+
+
+@router.post("/patients/new", include_in_schema=False)
+def new_patient(request: Request, db: Db, who: Staff, values: FormValues) -> Response:
+    data, errors = parse_form(PatientIn, values)
+    if data is None:
+        return render(
+            request, "patient_form.html", {"values": values, "errors": errors, "patient": None}, 400
+        )
+    p = _create(request, db, who, data)
     return RedirectResponse(f"/patients/{p.id}", status_code=303)
 
 
@@ -174,20 +177,9 @@ def edit_patient_page(request: Request, db: Db, who: Staff, patient_id: int) -> 
 
 @router.post("/patients/{patient_id}/edit", include_in_schema=False)
 def edit_patient(
-    request: Request,
-    db: Db,
-    who: Staff,
-    patient_id: int,
-    name: Annotated[str, Form()] = "",
-    reference: Annotated[str, Form()] = "",
-    date_of_birth: Annotated[str, Form()] = "",
-    sex: Annotated[str, Form()] = "",
-    height_m: Annotated[str, Form()] = "",
-    mass_kg: Annotated[str, Form()] = "",
-    notes: Annotated[str, Form()] = "",
+    request: Request, db: Db, who: Staff, patient_id: int, values: FormValues
 ) -> Response:
     p = patient_for(db, who, patient_id, request, action="update")
-    values = _form_values(name, reference, date_of_birth, sex, height_m, mass_kg, notes)
     data, errors = parse_form(PatientIn, values)
     if data is None:
         return render(
@@ -217,11 +209,7 @@ def api_patients(request: Request, db: Db, who: Staff, q: str = "") -> list[Pati
 
 @router.post("/api/v1/patients", tags=["patients"], status_code=201)
 def api_new_patient(request: Request, db: Db, who: Staff, body: PatientIn) -> PatientOut:
-    p = Patient(clinic_id=who.user.clinic_id)
-    _apply(p, body)
-    db.add(p)
-    db.flush()
-    audit(db, who.user, "create", "patient", p.id, patient_id=p.id, ip=client_ip(request))
+    p = _create(request, db, who, body)
     db.refresh(p)
     return PatientOut.model_validate(p)
 
